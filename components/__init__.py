@@ -1,0 +1,1 @@
+"""Custom TFX components of tfx-ledger, one package each."""

@@ -1,0 +1,1 @@
+"""Model code: feature transforms (preprocessing_fn) and training (run_fn)."""

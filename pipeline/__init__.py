@@ -1,0 +1,1 @@
+"""Pipeline factory, runners, CLI, and the MLMD registry and lineage libraries."""

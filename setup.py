@@ -1,0 +1,12 @@
+"""Packaging for tfx-ledger: the pipeline, its custom components, model code and the `ledger` CLI."""
+from setuptools import find_packages, setup
+
+setup(
+    name="tfx-ledger",
+    version="0.1.0",
+    description="A TFX pipeline and MLMD model registry that records every artifact and decision.",
+    python_requires=">=3.9,<3.11",
+    packages=find_packages(include=["pipeline*", "components*", "models*", "kubeflow*"]),
+    package_data={"": ["*.json", "*.yaml"]},
+    entry_points={"console_scripts": ["ledger=pipeline.cli:main"]},
+)
