@@ -1,0 +1,1 @@
+"""Typed CSV ingestion: ExampleGen that parses columns by the dataset config instead of guessing."""

@@ -1,0 +1,67 @@
+"""The `ledger` command: run and compile pipelines, and query the registry and lineage in MLMD."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from pipeline.paths import DEFAULT_DATASET_CONFIG, ledger_home
+
+# Command modules are imported when the CLI starts; none of them may import tfx or tensorflow at
+# module level, so registry and lineage commands stay fast.
+COMMAND_MODULES = ()
+
+
+@click.group()
+def cli():
+    """tfx-ledger: a TFX pipeline and an MLMD model registry that records every decision."""
+
+
+@cli.command()
+@click.option("--dataset-config", default=DEFAULT_DATASET_CONFIG, show_default=True,
+              type=click.Path(dir_okay=False), help="YAML/JSON dataset config (CSV path, label, "
+              "numeric and categorical columns).")
+@click.option("--home", default=None, help="Ledger home (default $LEDGER_HOME or .ledger/).")
+@click.option("--train-steps", default=200, show_default=True, type=click.IntRange(1))
+@click.option("--beam-arg", "beam_args", multiple=True,
+              help="A Beam pipeline option, repeatable (e.g. --beam-arg=--runner=FlinkRunner). "
+                   "Default: DirectRunner in memory.")
+def run(dataset_config, home, train_steps, beam_args):
+    """Run the pipeline locally (LocalDagRunner, SQLite MLMD) on a dataset config."""
+    from pipeline.config import DatasetConfigError, load_dataset_config
+
+    try:
+        dataset = load_dataset_config(dataset_config)
+    except DatasetConfigError as err:
+        raise click.ClickException(str(err)) from None
+    from pipeline.local_runner import run_local
+
+    paths = ledger_home(home)
+    summary = run_local(dataset, paths, train_steps=train_steps,
+                        beam_pipeline_args=list(beam_args) or None)
+    click.echo(f"pipeline root:  {summary.pipeline_root}")
+    click.echo(f"MLMD store:     {summary.metadata_path}")
+    click.echo(f"pushed model:   {summary.pushed_model or 'nothing pushed'}")
+    accuracy = "n/a" if summary.accuracy is None else f"{summary.accuracy:.4f}"
+    click.echo(f"eval accuracy:  {accuracy}")
+    click.echo(f"wall time:      {summary.seconds:.1f} s")
+
+
+def _register_command_modules() -> None:
+    for name in COMMAND_MODULES:
+        for command in importlib.import_module(name).COMMANDS:
+            cli.add_command(command)
+
+
+def main(argv=None) -> int:
+    _register_command_modules()
+    try:
+        cli.main(args=argv, prog_name="ledger", standalone_mode=True)
+    except SystemExit as done:
+        return done.code or 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

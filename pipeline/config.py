@@ -1,0 +1,103 @@
+"""Dataset configs: which CSV, which label, which numeric and categorical feature columns."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+
+import yaml
+
+REQUIRED_KEYS = ("name", "path", "label")
+
+
+class DatasetConfigError(ValueError):
+    """A dataset config file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """What the pipeline needs to know about a CSV; nothing in the code is tied to one dataset."""
+
+    name: str
+    path: str
+    label: str
+    numeric_features: list[str] = field(default_factory=list)
+    categorical_features: list[str] = field(default_factory=list)
+    missing_values: list[str] = field(default_factory=lambda: [""])
+    slice_by: list[str] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> str:
+        return os.path.dirname(self.path)
+
+    @property
+    def file_pattern(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.label, *self.numeric_features, *self.categorical_features]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DatasetConfig":
+        return cls(**json.loads(text))
+
+
+def _as_list(raw: dict, key: str, source: str) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DatasetConfigError(f"{source}: '{key}' must be a list of column names")
+    return value
+
+
+def _check(config: DatasetConfig, source: str) -> None:
+    features = config.numeric_features + config.categorical_features
+    if not features:
+        raise DatasetConfigError(f"{source}: no numeric_features or categorical_features given")
+    seen = set()
+    for column in config.columns:
+        if column in seen:
+            raise DatasetConfigError(f"{source}: column '{column}' is listed twice")
+        seen.add(column)
+    for column in config.slice_by:
+        if column not in config.categorical_features:
+            raise DatasetConfigError(
+                f"{source}: slice_by column '{column}' is not a categorical feature")
+    if not config.name.replace("-", "").replace("_", "").isalnum():
+        raise DatasetConfigError(f"{source}: name '{config.name}' must be letters, digits, - or _")
+
+
+def load_dataset_config(path: str) -> DatasetConfig:
+    """Reads a YAML or JSON dataset config; `path` inside it is relative to the config file."""
+    if not os.path.isfile(path):
+        raise DatasetConfigError(f"dataset config not found: {path}")
+    with open(path, encoding="utf-8") as handle:
+        try:
+            raw = yaml.safe_load(handle)
+        except yaml.YAMLError as err:
+            raise DatasetConfigError(f"{path}: not valid YAML/JSON: {err}") from err
+    if not isinstance(raw, dict):
+        raise DatasetConfigError(f"{path}: expected a mapping of keys to values")
+    missing = [k for k in REQUIRED_KEYS if not raw.get(k)]
+    if missing:
+        raise DatasetConfigError(f"{path}: missing required key(s): {', '.join(missing)}")
+    unknown = set(raw) - {f for f in DatasetConfig.__dataclass_fields__}
+    if unknown:
+        raise DatasetConfigError(f"{path}: unknown key(s): {', '.join(sorted(unknown))}")
+    csv_path = os.path.join(os.path.dirname(os.path.abspath(path)), raw["path"])
+    config = DatasetConfig(
+        name=str(raw["name"]),
+        path=os.path.abspath(csv_path),
+        label=str(raw["label"]),
+        numeric_features=_as_list(raw, "numeric_features", path),
+        categorical_features=_as_list(raw, "categorical_features", path),
+        missing_values=[str(v) for v in raw.get("missing_values", [""])],
+        slice_by=_as_list(raw, "slice_by", path),
+    )
+    _check(config, path)
+    if not os.path.isfile(config.path):
+        raise DatasetConfigError(f"{path}: data file not found: {config.path}")
+    return config

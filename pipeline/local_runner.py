@@ -1,0 +1,59 @@
+"""Runs the pipeline with LocalDagRunner over the SQLite MLMD store of a ledger home."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from pipeline.config import DatasetConfig
+from pipeline.paths import LedgerPaths
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Where a local run wrote, what it pushed and how well the model did."""
+
+    pipeline_name: str
+    pipeline_root: str
+    metadata_path: str
+    serving_root: str
+    pushed_model: str | None
+    accuracy: float | None
+    seconds: float
+
+
+def pipeline_name_for(dataset: DatasetConfig) -> str:
+    return f"ledger-{dataset.name}"
+
+
+def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 200,
+              beam_pipeline_args: list[str] | None = None, **pipeline_options) -> RunSummary:
+    """Builds and runs the pipeline; raises if any component fails."""
+    from tfx import v1 as tfx  # heavy: only the commands that run pipelines pay for it
+
+    from pipeline.pipeline import create_pipeline
+    from pipeline.results import headline_accuracy, latest_pushed_model
+
+    os.makedirs(paths.home, exist_ok=True)
+    name = pipeline_name_for(dataset)
+    started = time.monotonic()
+    tfx.orchestration.LocalDagRunner().run(create_pipeline(
+        pipeline_name=name,
+        pipeline_root=os.path.join(paths.pipeline_root, name),
+        dataset=dataset,
+        serving_root=paths.serving_root,
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            paths.metadata_path),
+        beam_pipeline_args=beam_pipeline_args,
+        train_steps=train_steps,
+        **pipeline_options,
+    ))
+    return RunSummary(
+        pipeline_name=name,
+        pipeline_root=os.path.join(paths.pipeline_root, name),
+        metadata_path=paths.metadata_path,
+        serving_root=paths.serving_root,
+        pushed_model=latest_pushed_model(paths.metadata_path),
+        accuracy=headline_accuracy(paths.metadata_path),
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,117 @@
+"""Hash chain of the governance log: canonical record hashes, HMACs, and chain verification."""
+from __future__ import annotations
+
+import hashlib
+import hmac as hmac_lib
+import json
+import os
+
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from . import schema
+from .records import Transition
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = (
+    "seq", "model_name", "version", "from_stage", "to_stage", "actor", "reason", "decided_at",
+    "model_digest", "prev_hash",
+)
+
+
+def execution_name(seq: int) -> str:
+    """Unique per type in MLMD, so two writers can never both take `seq`."""
+    return f"transition-{seq:010d}"
+
+
+def record_hash(fields: dict) -> str:
+    """SHA-256 over canonical JSON (sorted keys, no whitespace) of every hashed field."""
+    canonical = json.dumps({k: fields[k] for k in HASHED_FIELDS}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def signing_key(env_name: str | None) -> bytes | None:
+    """The HMAC key from the named environment variable, or None; the key itself is never stored."""
+    value = os.environ.get(env_name) if env_name else None
+    return value.encode("utf-8") if value else None
+
+
+def sign(key: bytes | None, message: str) -> str:
+    """Hex HMAC-SHA256 of `message`, or "" when no key is configured."""
+    return hmac_lib.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest() if key else ""
+
+
+def anchor_message(head_seq: int, head_hash: str) -> str:
+    return f"{head_seq}:{head_hash}"
+
+
+def to_execution(type_id: int, fields: dict) -> pb.Execution:
+    """A StageTransition execution carrying every field as a typed property."""
+    execution = pb.Execution(type_id=type_id, name=execution_name(fields["seq"]),
+                             last_known_state=pb.Execution.COMPLETE)
+    schema.set_props(execution.properties, fields)
+    return execution
+
+
+def from_execution(execution: pb.Execution) -> Transition:
+    """A Transition read back from a StageTransition execution (missing fields read as empty)."""
+    values = {name: schema.prop(execution, name, 0 if kind == pb.INT else "")
+              for name, kind in schema.TRANSITION_PROPERTIES.items()}
+    return Transition(execution_id=execution.id, **values)
+
+
+def _fields(record: Transition) -> dict:
+    return {name: getattr(record, name) for name in HASHED_FIELDS}
+
+
+def check_records(records: list[tuple[str, Transition]], key: bytes | None) -> list[str]:
+    """Problems with (execution name, record) pairs sorted by seq: hashes, links, order, HMAC."""
+    problems, prev = [], None
+    for name, record in records:
+        label = f"seq {record.seq} (execution {record.execution_id})"
+        if name != execution_name(record.seq):
+            problems.append(f"{label}: execution name {name!r} does not match its seq (renumbered)")
+        if record_hash(_fields(record)) != record.record_hash:
+            problems.append(f"{label}: record_hash does not match its content (record modified)")
+        expected_seq = prev.seq + 1 if prev else 1
+        if record.seq != expected_seq:
+            what = "records deleted" if record.seq > expected_seq else "duplicate or reordered seq"
+            problems.append(f"{label}: expected seq {expected_seq} ({what})")
+        expected_prev = prev.record_hash if prev else GENESIS_HASH
+        if record.prev_hash != expected_prev:
+            problems.append(f"{label}: prev_hash does not link to the record before it "
+                            "(record deleted, inserted or reordered)")
+        if prev and record.execution_id < prev.execution_id:
+            problems.append(f"{label}: written before seq {prev.seq} (records reordered)")
+        problems.extend(_check_hmac(label, record, key))
+        prev = record
+    return problems
+
+
+def _check_hmac(label: str, record: Transition, key: bytes | None) -> list[str]:
+    if not key:
+        return []
+    if not record.hmac:
+        return [f"{label}: no HMAC although the log is signed (record forged or unsigned)"]
+    if not hmac_lib.compare_digest(sign(key, record.record_hash), record.hmac):
+        return [f"{label}: HMAC does not match (record forged or signed with another key)"]
+    return []
+
+
+def check_anchor(anchor: pb.Context | None, last: Transition | None, key: bytes | None) -> list[str]:
+    """Problems between the GovernanceLog anchor and the last record (catches a deleted tail)."""
+    if anchor is None:
+        return ["governance log anchor is missing while records exist"] if last else []
+    head_seq = schema.prop(anchor, "head_seq", 0)
+    head_hash = schema.prop(anchor, "head_hash", "")
+    problems = []
+    if last is None and head_seq:
+        problems.append(f"anchor head is seq {head_seq} but no records exist (records deleted)")
+    elif last and (head_seq != last.seq or head_hash != last.record_hash):
+        problems.append(f"anchor head is seq {head_seq} but the last record is seq {last.seq} "
+                        f"(execution {last.execution_id}): trailing records deleted or anchor altered")
+    if key and head_seq:
+        expected = sign(key, anchor_message(head_seq, head_hash))
+        if not hmac_lib.compare_digest(expected, schema.prop(anchor, "head_hmac", "")):
+            problems.append(f"anchor HMAC for head seq {head_seq} does not match (anchor forged)")
+    return problems

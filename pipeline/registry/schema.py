@@ -1,0 +1,99 @@
+"""MLMD type names and properties the registry writes (docs/ARCHITECTURE.md), and proto helpers."""
+from __future__ import annotations
+
+import json
+import re
+
+from ml_metadata import errors
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+MODEL = "Model"
+MODEL_VERSION = "ModelVersion"
+STAGE_TRANSITION = "StageTransition"
+PUSHED_MODEL = "PushedModel"
+GOVERNANCE_LOG = "GovernanceLog"
+GOVERNANCE_LOG_NAME = "governance-log"
+
+S, I = pb.STRING, pb.INT
+MODEL_VERSION_PROPERTIES = {
+    "model_name": S, "version": I, "model_artifact_id": I, "model_uri": S, "model_digest": S,
+    "dataset_version_id": S, "pipeline_run": S, "created_at": S,
+}
+TRANSITION_PROPERTIES = {
+    "seq": I, "model_name": S, "version": I, "from_stage": S, "to_stage": S, "actor": S,
+    "reason": S, "decided_at": S, "model_digest": S, "prev_hash": S, "record_hash": S, "hmac": S,
+}
+
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def valid_model_name(name: str) -> bool:
+    """Names are safe in MLMD filter queries, file paths and TF Serving configs."""
+    return bool(_MODEL_NAME.match(name or ""))
+
+
+def _model_version_type() -> pb.ArtifactType:
+    version = pb.ArtifactType(name=MODEL_VERSION)
+    for key, value in MODEL_VERSION_PROPERTIES.items():
+        version.properties[key] = value
+    return version
+
+
+def _execution_type() -> pb.ExecutionType:
+    transition = pb.ExecutionType(name=STAGE_TRANSITION)
+    for key, value in TRANSITION_PROPERTIES.items():
+        transition.properties[key] = value
+    return transition
+
+
+def _pushed_model_type_id(store) -> int:
+    # Reuse TFX's PushedModel type when the pipeline registered it first; else register the same
+    # definition TFX uses (base type MODEL, no typed properties) so TFX accepts ours later.
+    try:
+        return store.get_artifact_type(PUSHED_MODEL).id
+    except errors.NotFoundError:
+        pushed = pb.ArtifactType(name=PUSHED_MODEL, base_type=pb.ArtifactType.MODEL)
+        return store.put_artifact_type(pushed)
+
+
+def ensure_types(store) -> dict[str, int]:
+    """Register (or find) every type the registry writes; returns type name -> id."""
+    evolve = {"can_add_fields": True, "can_omit_fields": True}
+    return {
+        MODEL_VERSION: store.put_artifact_type(_model_version_type(), **evolve),
+        PUSHED_MODEL: _pushed_model_type_id(store),
+        STAGE_TRANSITION: store.put_execution_type(_execution_type(), **evolve),
+        GOVERNANCE_LOG: store.put_context_type(pb.ContextType(name=GOVERNANCE_LOG)),
+    }
+
+
+def prop(node, name: str, default=""):
+    """A typed or custom property value of an artifact/execution/context, or `default`."""
+    for table in (node.properties, node.custom_properties):
+        if name in table:
+            value = table[name]
+            kind = value.WhichOneof("value")
+            return getattr(value, kind) if kind else default
+    return default
+
+
+def json_prop(node, name: str) -> dict:
+    """A JSON-encoded custom property decoded, or {} when absent or unreadable."""
+    try:
+        return json.loads(prop(node, name, "") or "{}")
+    except ValueError:
+        return {}
+
+
+def set_props(table, values: dict) -> None:
+    """Write str/int/bool values into a properties or custom_properties map."""
+    for key, value in values.items():
+        if isinstance(value, (bool, int)):
+            table[key].int_value = int(value)
+        else:
+            table[key].string_value = str(value)
+
+
+def quote(value: str) -> str:
+    """A string literal for an MLMD filter query."""
+    return "'" + str(value).replace("'", "''") + "'"
