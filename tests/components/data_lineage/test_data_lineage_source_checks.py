@@ -1,0 +1,67 @@
+"""The executor fails, naming the file, when a source file vanished, broke or changed."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from components.data_lineage.lineage import SourceFileError
+
+
+@pytest.fixture
+def recorded_copy(source_copy, recorded_properties):
+    """A source copy plus the properties the runner recorded for it at run start."""
+    return source_copy, recorded_properties(source_copy)
+
+
+def _run(run_lineage, lineage_data, exec_properties, source, recorded):
+    return run_lineage(lineage_data, source, exec_properties, recorded)
+
+
+def test_deleted_source_file_fails_naming_it(run_lineage, lineage_data, exec_properties,
+                                             recorded_copy):
+    source, recorded = recorded_copy
+    os.remove(os.path.join(source, "data.csv"))
+    with pytest.raises(SourceFileError, match="vanished.*" + os.path.join(source, "data.csv")):
+        _run(run_lineage, lineage_data, exec_properties, source, recorded)
+
+
+def test_file_replaced_by_directory_fails_naming_it(run_lineage, lineage_data, exec_properties,
+                                                    recorded_copy):
+    source, recorded = recorded_copy
+    path = os.path.join(source, "data.csv")
+    os.remove(path)
+    os.mkdir(path)  # root ignores chmod 000, so unreadable is simulated by a non-file
+    with pytest.raises(SourceFileError, match="no longer a regular file: " + path):
+        _run(run_lineage, lineage_data, exec_properties, source, recorded)
+
+
+@pytest.mark.parametrize("recorded_at_start", [True, False])
+def test_dangling_symlink_fails_naming_it(run_lineage, lineage_data, exec_properties,
+                                          recorded_copy, recorded_at_start):
+    source, recorded = recorded_copy
+    path = os.path.join(source, "data.csv")
+    os.remove(path)
+    os.symlink(os.path.join(source, "gone.csv"), path)
+    with pytest.raises(SourceFileError, match="unreadable: " + path):
+        _run(run_lineage, lineage_data, exec_properties, source,
+             recorded if recorded_at_start else None)
+
+
+def test_changed_byte_against_recorded_sha256_fails_naming_file(
+        run_lineage, lineage_data, exec_properties, recorded_copy):
+    source, recorded = recorded_copy
+    path = os.path.join(source, "data.csv")
+    with open(path, "ab") as handle:
+        handle.write(b"\n")
+    with pytest.raises(SourceFileError, match="changed since the run started: " + path):
+        _run(run_lineage, lineage_data, exec_properties, source, {"sha256": recorded["sha256"]})
+
+
+def test_file_added_after_run_start_fails_naming_it(run_lineage, lineage_data, exec_properties,
+                                                    recorded_copy):
+    source, recorded = recorded_copy
+    shutil.copy(os.path.join(source, "data.csv"), os.path.join(source, "late.csv"))
+    with pytest.raises(SourceFileError, match="appeared.*late.csv"):
+        _run(run_lineage, lineage_data, exec_properties, source, recorded)

@@ -1,0 +1,99 @@
+"""Session-scoped pipeline runs shared by the end-to-end tests (each cold run costs ~40 s)."""
+from __future__ import annotations
+
+import csv
+import os
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from pipeline.config import DatasetConfig, load_dataset_config
+from pipeline.paths import DEFAULT_DATASET_CONFIG, LedgerPaths
+
+TRAIN_STEPS = 200
+
+
+@dataclass
+class Run:
+    """A pipeline run and the MLMD execution ids that existed before it started."""
+
+    summary: object
+    executions_before: set
+    error: Exception | None = None
+
+
+def execution_ids(metadata_path: str) -> set:
+    from pipeline.metadata import open_store, sqlite_spec
+    if not os.path.exists(metadata_path):
+        return set()
+    return {e.id for e in open_store(sqlite_spec(metadata_path)).get_executions()}
+
+
+def run_pipeline(dataset: DatasetConfig, paths: LedgerPaths, **options) -> Run:
+    from pipeline.local_runner import run_local
+    before = execution_ids(paths.metadata_path)
+    try:
+        return Run(run_local(dataset, paths, train_steps=TRAIN_STEPS, **options), before)
+    except Exception as err:  # noqa: BLE001 - the bad-input tests inspect the failure
+        return Run(None, before, err)
+
+
+@pytest.fixture(scope="session")
+def pipeline_runner():
+    """run_pipeline(dataset, paths, **options) -> Run, for tests that need their own run."""
+    return run_pipeline
+
+
+@pytest.fixture(scope="session")
+def penguins() -> DatasetConfig:
+    return load_dataset_config(DEFAULT_DATASET_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def penguin_home(tmp_path_factory) -> LedgerPaths:
+    return LedgerPaths(str(tmp_path_factory.mktemp("ledger-home")))
+
+
+@pytest.fixture(scope="session")
+def first_run(penguins, penguin_home) -> Run:
+    run = run_pipeline(penguins, penguin_home)
+    if run.error:
+        raise run.error
+    return run
+
+
+@pytest.fixture(scope="session")
+def cached_run(first_run, penguins, penguin_home) -> Run:
+    run = run_pipeline(penguins, penguin_home)
+    if run.error:
+        raise run.error
+    return run
+
+
+def write_loans_csv(path: str, rows: int = 240, seed: int = 3) -> None:
+    """A small synthetic credit dataset unlike penguins: other columns, binary label, gaps."""
+    rng = random.Random(seed)
+    with open(path, "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["applicant_id", "income_k", "debt_ratio", "region", "outcome"])
+        for i in range(rows):
+            income = rng.uniform(20, 200)
+            debt = rng.uniform(0, 1)
+            region = rng.choice(["north", "south", "east"])
+            outcome = "repaid" if income / 100 - debt > 0.2 else "default"
+            income_cell = "" if i % 17 == 0 else f"{income:.1f}"
+            out.writerow([i, income_cell, f"{debt:.3f}", region, outcome])
+
+
+@pytest.fixture(scope="session")
+def loans_config(tmp_path_factory) -> str:
+    root = tmp_path_factory.mktemp("loans")
+    os.makedirs(root / "csv")
+    write_loans_csv(str(root / "csv" / "loans.csv"))
+    config = root / "loans.yaml"
+    config.write_text(
+        "name: loans\npath: csv/loans.csv\nlabel: outcome\n"
+        "numeric_features: [income_k, debt_ratio]\ncategorical_features: [region]\n"
+        "slice_by: [region]\n")
+    return str(config)

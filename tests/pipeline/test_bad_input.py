@@ -1,0 +1,61 @@
+"""Bad CSV input stops the pipeline at ingestion with an error naming the column; nothing is pushed."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2
+
+from pipeline.config import load_dataset_config
+from pipeline.metadata import open_store, sqlite_spec
+from pipeline.paths import LedgerPaths
+
+pytestmark = pytest.mark.pipeline
+
+CONFIG = ("name: broken\npath: csv/data.csv\nlabel: species\n"
+          "numeric_features: [bill_length_mm, body_mass_g]\ncategorical_features: [island]\n"
+          "missing_values: [NA]\n")
+
+
+def _penguin_lines():
+    from pipeline.paths import PROJECT_ROOT
+    with open(os.path.join(PROJECT_ROOT, "data", "penguins", "penguins.csv")) as handle:
+        return handle.read().splitlines()
+
+
+def _run_with_csv(tmp_path, lines, pipeline_runner):
+    os.makedirs(tmp_path / "csv")
+    (tmp_path / "csv" / "data.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "broken.yaml").write_text(CONFIG)
+    paths = LedgerPaths(str(tmp_path / "home"))
+    return pipeline_runner(load_dataset_config(str(tmp_path / "broken.yaml")), paths), paths
+
+
+def _assert_nothing_pushed(paths):
+    assert not os.path.exists(os.path.join(paths.serving_root, "broken"))
+    store = open_store(sqlite_spec(paths.metadata_path))
+    assert store.get_artifacts_by_type("PushedModel") == []
+    assert store.get_artifacts_by_type("Model") == []
+    states = [e.last_known_state for e in store.get_executions()]
+    assert metadata_store_pb2.Execution.FAILED in states
+
+
+def test_missing_configured_column_is_named(tmp_path, pipeline_runner):
+    lines = _penguin_lines()
+    lines[0] = lines[0].replace("body_mass_g", "mass")
+    run, paths = _run_with_csv(tmp_path, lines, pipeline_runner)
+    assert run.error is not None
+    assert "body_mass_g" in str(run.error) and "missing" in str(run.error)
+    _assert_nothing_pushed(paths)
+
+
+def test_text_in_numeric_column_is_named(tmp_path, pipeline_runner):
+    lines = _penguin_lines()
+    cells = lines[7].split(",")
+    cells[2] = "forty-one"  # bill_length_mm
+    lines[7] = ",".join(cells)
+    run, paths = _run_with_csv(tmp_path, lines, pipeline_runner)
+    assert run.error is not None
+    message = str(run.error)
+    assert "bill_length_mm" in message and "forty-one" in message and ":8:" in message
+    _assert_nothing_pushed(paths)
