@@ -27,7 +27,11 @@ def cli():
 @click.option("--beam-arg", "beam_args", multiple=True,
               help="A Beam pipeline option, repeatable (e.g. --beam-arg=--runner=FlinkRunner). "
                    "Default: DirectRunner in memory.")
-def run(dataset_config, home, train_steps, beam_args):
+@click.option("--approval", "approval_mode", type=click.Choice(["auto", "manual"]),
+              default="auto", show_default=True,
+              help="auto: the approval policy decides; manual: the version waits for "
+                   "`ledger approve`.")
+def run(dataset_config, home, train_steps, beam_args, approval_mode):
     """Run the pipeline locally (LocalDagRunner, SQLite MLMD) on a dataset config."""
     from pipeline.config import DatasetConfigError, load_dataset_config
 
@@ -38,10 +42,15 @@ def run(dataset_config, home, train_steps, beam_args):
     from pipeline.local_runner import run_local
 
     paths = ledger_home(home)
-    summary = run_local(dataset, paths, train_steps=train_steps,
-                        beam_pipeline_args=list(beam_args) or None)
+    try:
+        summary = run_local(dataset, paths, train_steps=train_steps,
+                            beam_pipeline_args=list(beam_args) or None,
+                            approval_mode=approval_mode)
+    except Exception as err:  # noqa: BLE001 - any component failure ends the run with one line
+        raise click.ClickException(f"pipeline failed: {type(err).__name__}: {err}") from None
     click.echo(f"pipeline root:  {summary.pipeline_root}")
     click.echo(f"MLMD store:     {summary.metadata_path}")
+    click.echo(f"approval:       {summary.decision}")
     click.echo(f"pushed model:   {summary.pushed_model or 'nothing pushed'}")
     accuracy = "n/a" if summary.accuracy is None else f"{summary.accuracy:.4f}"
     click.echo(f"eval accuracy:  {accuracy}")

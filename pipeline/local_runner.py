@@ -1,6 +1,7 @@
 """Runs the pipeline with LocalDagRunner over the SQLite MLMD store of a ledger home."""
 from __future__ import annotations
 
+import getpass
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ class RunSummary:
     metadata_path: str
     serving_root: str
     pushed_model: str | None
+    decision: str
     accuracy: float | None
     seconds: float
 
@@ -31,8 +33,10 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     """Builds and runs the pipeline; raises if any component fails."""
     from tfx import v1 as tfx  # heavy: only the commands that run pipelines pay for it
 
+    from components.data_lineage.lineage import recorded_properties
+    from pipeline.metadata import sqlite_spec
     from pipeline.pipeline import create_pipeline
-    from pipeline.results import headline_accuracy, latest_pushed_model
+    from pipeline.results import approval_decision, headline_accuracy, latest_pushed_model
 
     os.makedirs(paths.home, exist_ok=True)
     name = pipeline_name_for(dataset)
@@ -42,8 +46,12 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
         pipeline_root=os.path.join(paths.pipeline_root, name),
         dataset=dataset,
         serving_root=paths.serving_root,
+        metadata_connection=sqlite_spec(paths.metadata_path),
         metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
             paths.metadata_path),
+        # Digests taken now let DataLineage prove the file it reads later is the one ingested.
+        source_properties=recorded_properties(dataset.data_dir),
+        launched_by=pipeline_options.pop("launched_by", None) or getpass.getuser(),
         beam_pipeline_args=beam_pipeline_args,
         train_steps=train_steps,
         **pipeline_options,
@@ -54,6 +62,7 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
         metadata_path=paths.metadata_path,
         serving_root=paths.serving_root,
         pushed_model=latest_pushed_model(paths.metadata_path),
+        decision=approval_decision(paths.metadata_path, dataset.name),
         accuracy=headline_accuracy(paths.metadata_path),
         seconds=time.monotonic() - started,
     )

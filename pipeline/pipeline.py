@@ -6,11 +6,18 @@ from tfx import v1 as tfx
 
 from components.csv_ingest.component import TypedCsvExampleGen
 from components.csv_ingest.parsing import ColumnTypes
+from components.data_lineage.artifacts import RawData
+from components.data_lineage.component import DataLineage
+from components.infra_validator.component import LedgerInfraValidator
 from components.ledger_trainer.component import LedgerTrainer
+from components.model_approval.component import ModelApproval
+from components.versioned_pusher.component import VersionedPusher
 from models import features
 
 RUN_FN = "models.model.run_fn"
 PREPROCESSING_FN = "models.preprocessing.preprocessing_fn"
+APPROVAL_ID = "ModelApproval"
+DEFAULT_BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
 
 def _eval_config(label: str, slice_by: list[str], accuracy_threshold: float) -> tfma.EvalConfig:
@@ -32,24 +39,21 @@ def _eval_config(label: str, slice_by: list[str], accuracy_threshold: float) -> 
         ])])
 
 
-def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_root: str,
-                    data_root=None, metadata_connection_config=None,
-                    beam_pipeline_args: list[str] | None = None, train_steps=200,
-                    eval_steps=20, accuracy_threshold: float = 0.8,
-                    hyperparameters: dict | None = None,
-                    enable_cache: bool = True) -> tfx.dsl.Pipeline:
-    """The pipeline for one dataset config.
-
-    `data_root` overrides the config's data directory (a RuntimeParameter on Kubeflow).
-    """
+def _components(*, dataset, data_root, serving_root, metadata_connection: str,
+                source_properties: dict | None, train_steps: int, eval_steps: int,
+                accuracy_threshold: float, hyperparameters: dict | None, approval_mode: str,
+                approval_policy: dict | None, launched_by: str, signing_key_env: str,
+                infra_timeout_s: int) -> list:
     spec = features.feature_spec(dataset)
-    column_types = ColumnTypes(
-        numeric=tuple(dataset.numeric_features),
-        strings=(dataset.label, *dataset.categorical_features),
-        missing_values=tuple(dataset.missing_values))
+    data_root = data_root or dataset.data_dir
+    source = tfx.dsl.Importer(
+        source_uri=data_root, artifact_type=RawData, reimport=False,
+        properties=source_properties or {}).with_id("RawDataImporter")
     example_gen = TypedCsvExampleGen(
-        input_base=data_root or dataset.data_dir, file_pattern=dataset.file_pattern,
-        column_types=column_types)
+        input_base=data_root, file_pattern=dataset.file_pattern, column_types=ColumnTypes(
+            numeric=tuple(dataset.numeric_features),
+            strings=(dataset.label, *dataset.categorical_features),
+            missing_values=tuple(dataset.missing_values)))
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = tfx.components.SchemaGen(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=False)
@@ -58,10 +62,20 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"], schema=schema_gen.outputs["schema"],
         preprocessing_fn=PREPROCESSING_FN, custom_config={"features": spec})
+    lineage = DataLineage(
+        source=source.outputs["result"],
+        examples=example_gen.outputs["examples"],
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        anomalies=example_validator.outputs["anomalies"],
+        transform_graph=transform.outputs["transform_graph"],
+        processing_steps=_processing_steps(dataset, spec),
+        module_paths=["models.preprocessing", "components.csv_ingest.parsing"])
     trainer = LedgerTrainer(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
+        dataset_version=lineage.outputs["dataset_version"],
         run_fn=RUN_FN,
         train_args=tfx.proto.TrainArgs(num_steps=train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
@@ -69,26 +83,73 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
     baseline = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+        # Only approval blessings count: a model the Evaluator liked but nobody approved is
+        # not the model to beat.
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
+                                       producer_component_id=APPROVAL_ID),
     ).with_id("latest_blessed_model_resolver")
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline.outputs["model"],
         eval_config=_eval_config(dataset.label, dataset.slice_by, accuracy_threshold))
-    pusher = tfx.components.Pusher(
+    infra_validator = LedgerInfraValidator(
+        model=trainer.outputs["model"], examples=example_gen.outputs["examples"],
+        timeout_s=infra_timeout_s)
+    approval = ModelApproval(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=f"{serving_root}/{dataset.name}")))
+        evaluation=evaluator.outputs["evaluation"],
+        infra_blessing=infra_validator.outputs["blessing"],
+        dataset_version=lineage.outputs["dataset_version"],
+        model_name=dataset.name, mode=approval_mode, policy=approval_policy,
+        metadata_connection=metadata_connection, launched_by=launched_by,
+        signing_key_env=signing_key_env).with_id(APPROVAL_ID)
+    pusher = VersionedPusher(
+        model=trainer.outputs["model"], model_blessing=approval.outputs["blessing"],
+        infra_blessing=infra_validator.outputs["blessing"], serving_root=serving_root,
+        metadata_connection=metadata_connection, signing_key_env=signing_key_env)
+    return [source, example_gen, statistics_gen, schema_gen, example_validator, transform,
+            lineage, trainer, baseline, evaluator, infra_validator, approval, pusher]
+
+
+def _processing_steps(dataset, spec: dict) -> list[dict]:
+    ingest = {"step": "ingest_csv", "component": "TypedCsvExampleGen",
+              "detail": f"{dataset.file_pattern} parsed by declared column types; "
+                        "split train:eval = 2:1 by hash", "module": "components.csv_ingest.parsing"}
+    transform = [{**step, "component": "Transform", "module": "models.preprocessing",
+                  "function": PREPROCESSING_FN} for step in features.processing_steps(spec)]
+    return [ingest, *transform]
+
+
+def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_root: str,
+                    metadata_connection: str, data_root=None, metadata_connection_config=None,
+                    source_properties: dict | None = None,
+                    beam_pipeline_args: list[str] | None = None, train_steps=200,
+                    eval_steps=20, accuracy_threshold: float = 0.8,
+                    hyperparameters: dict | None = None, approval_mode: str = "auto",
+                    approval_policy: dict | None = None, launched_by: str = "",
+                    signing_key_env: str = "", infra_timeout_s: int = 120,
+                    enable_cache: bool = True) -> tfx.dsl.Pipeline:
+    """The pipeline for one dataset config.
+
+    `metadata_connection` is the JSON MLMD spec (pipeline/metadata.py) the approval and push
+    components write the registry through; `data_root` overrides the config's data directory
+    (a RuntimeParameter on Kubeflow); `source_properties` are the RawData digests a runner
+    recorded at start.
+    """
+    components = _components(
+        dataset=dataset, data_root=data_root, serving_root=serving_root,
+        metadata_connection=metadata_connection, source_properties=source_properties,
+        train_steps=train_steps, eval_steps=eval_steps, accuracy_threshold=accuracy_threshold,
+        hyperparameters=hyperparameters, approval_mode=approval_mode,
+        approval_policy=approval_policy, launched_by=launched_by,
+        signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s)
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[example_gen, statistics_gen, schema_gen, example_validator, transform,
-                    trainer, baseline, evaluator, pusher],
+        components=components,
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
-        beam_pipeline_args=list(beam_pipeline_args or ["--direct_running_mode=in_memory",
-                                                        "--direct_num_workers=1"]),
+        beam_pipeline_args=list(beam_pipeline_args or DEFAULT_BEAM_ARGS),
     )

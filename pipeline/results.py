@@ -1,8 +1,7 @@
 """Reads a finished run's headline facts from MLMD (ml_metadata only)."""
 from __future__ import annotations
 
-
-
+import json
 
 from pipeline.metadata import open_store, sqlite_spec
 
@@ -13,12 +12,27 @@ def _latest(store, type_name: str):
 
 
 def latest_pushed_model(metadata_path: str) -> str | None:
-    """Where the newest PushedModel artifact put its model, or None when nothing was pushed."""
-    pushed = _latest(open_store(sqlite_spec(metadata_path)), "PushedModel")
-    if pushed is None:
+    """Where the newest successful push put its model, or None when nothing was pushed."""
+    pushed = [a for a in open_store(sqlite_spec(metadata_path)).get_artifacts_by_type("PushedModel")
+              if a.custom_properties["pushed"].int_value == 1]
+    if not pushed:
         return None
-    destination = pushed.custom_properties.get("pushed_destination")
-    return destination.string_value if destination else pushed.uri
+    newest = max(pushed, key=lambda a: a.id)
+    destination = newest.custom_properties.get("pushed_destination")
+    return destination.string_value if destination else newest.uri
+
+
+def approval_decision(metadata_path: str, model_name: str) -> str:
+    """The newest approval decision for `model_name`, as `decision (name@version): reasons`."""
+    blessings = [a for a in open_store(sqlite_spec(metadata_path)).get_artifacts_by_type(
+        "ModelBlessing") if a.custom_properties["model_name"].string_value == model_name]
+    if not blessings:
+        return "no decision recorded"
+    newest = max(blessings, key=lambda a: a.id)
+    props = newest.custom_properties
+    reasons = "; ".join(json.loads(props["reasons"].string_value or "[]"))
+    return (f"{props['decision'].string_value} ({model_name}@{props['version'].int_value}): "
+            f"{reasons}")
 
 
 def headline_accuracy(metadata_path: str) -> float | None:

@@ -67,7 +67,8 @@ print(json.dumps({"n": len(records), "accuracy": right / len(records)}))
 def test_pushed_model_classifies_eval_split_in_fresh_process(first_run, penguin_home):
     pushed = first_run.summary.pushed_model
     assert pushed and os.path.isdir(pushed)
-    examples = max(_store(penguin_home).get_artifacts_by_type("Examples"), key=lambda a: a.id)
+    examples = max((a for a in _store(penguin_home).get_artifacts_by_type("Examples")
+                    if "/TypedCsvExampleGen/" in a.uri), key=lambda a: a.id)
     out = subprocess.run([sys.executable, "-c", CLASSIFY, pushed, examples.uri],
                          capture_output=True, text=True, timeout=300, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -1,0 +1,1 @@
+"""VersionedPusher: deploys an approved model as `<serving_root>/<model>/<version>/`, atomically."""

@@ -1,0 +1,44 @@
+"""VersionedPusher executor: deploys the approved registry version, or records that nothing was pushed."""
+from __future__ import annotations
+
+from tfx.dsl.components.base import base_executor
+from tfx.types import artifact_utils
+
+from pipeline.registry import Registry
+
+PIPELINE_ACTOR = "pipeline"
+
+
+class Executor(base_executor.BaseExecutor):
+    """Pushes through Registry.push: temp dir, manifest, digest check, atomic rename, record."""
+
+    def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
+        blessing = artifact_utils.get_single_instance(input_dict["model_blessing"])
+        pushed = artifact_utils.get_single_instance(output_dict["pushed_model"])
+        model_name = blessing.get_string_custom_property("model_name")
+        if blessing.get_int_custom_property("blessed") != 1:
+            pushed.set_int_custom_property("pushed", 0)
+            pushed.set_string_custom_property(
+                "reason", f"not approved: {blessing.get_string_custom_property('decision')}")
+            return
+        registry = Registry.open(exec_properties["metadata_connection"], must_exist=True,
+                                 signing_key_env=exec_properties.get("signing_key_env") or None)
+        version = blessing.get_int_custom_property("version")
+        result = registry.push(model_name, version, exec_properties["serving_root"],
+                               actor=PIPELINE_ACTOR, reason="approved by "
+                               + blessing.get_string_custom_property("decided_by"),
+                               record_artifact=False)
+        info = registry.version(model_name, version)
+        facts = {
+            "pushed_destination": result.destination, "pushed_version": str(version),
+            "model_name": model_name, "model_digest": info.model_digest,
+            "manifest_sha256": result.manifest_sha256,
+            "dataset_version_id": info.dataset_version_id,
+            "approval_record_hash": blessing.get_string_custom_property("approval_record_hash"),
+            "deploy_record_hash": result.transition.record_hash,
+            "pipeline_run": info.pipeline_run,
+        }
+        for key, value in facts.items():
+            pushed.set_string_custom_property(key, value)
+        pushed.set_int_custom_property("pushed", 1)
+        pushed.set_int_custom_property("version", version)
