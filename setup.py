@@ -7,6 +7,7 @@ setup(
     description="A TFX pipeline and MLMD model registry that records every artifact and decision.",
     python_requires=">=3.9,<3.11",
     packages=find_packages(include=["pipeline*", "components*", "models*", "kubeflow*"]),
+    py_modules=["ledger_types"],
     package_data={"": ["*.json", "*.yaml"]},
     entry_points={"console_scripts": ["ledger=pipeline.cli:main"]},
 )

@@ -77,7 +77,7 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         schema=schema_gen.outputs["schema"],
         dataset_version=lineage.outputs["dataset_version"],
         run_fn=RUN_FN,
-        train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+        train_args=_train_args(train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
         custom_config={"features": spec, "hyperparameters": hyperparameters or {}})
     baseline = tfx.dsl.Resolver(
@@ -102,7 +102,8 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         evaluation=evaluator.outputs["evaluation"],
         infra_blessing=infra_validator.outputs["blessing"],
         dataset_version=lineage.outputs["dataset_version"],
-        model_name=dataset.name, mode=approval_mode, policy=approval_policy,
+        model_name=dataset.name, mode=approval_mode,
+        policy=approval_policy or default_policy(accuracy_threshold),
         metadata_connection=metadata_connection, launched_by=launched_by,
         signing_key_env=signing_key_env).with_id(APPROVAL_ID)
     pusher = VersionedPusher(
@@ -111,6 +112,21 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         metadata_connection=metadata_connection, signing_key_env=signing_key_env)
     return [source, example_gen, statistics_gen, schema_gen, example_validator, transform,
             lineage, trainer, baseline, evaluator, infra_validator, approval, pusher]
+
+
+def default_policy(accuracy_threshold: float) -> dict:
+    """Approve when accuracy clears the floor, the model is no worse than the deployed one, the
+    infra validator blessed it and the data had no anomalies."""
+    metric = "sparse_categorical_accuracy"
+    return {"name": "default", "metric_floors": {metric: accuracy_threshold},
+            "min_improvement": {metric: 0.0}}
+
+
+def _train_args(train_steps):
+    """TrainArgs; a RuntimeParameter passes through: TFX substitutes protos only whole, as JSON."""
+    if isinstance(train_steps, tfx.dsl.experimental.RuntimeParameter):
+        return train_steps
+    return tfx.proto.TrainArgs(num_steps=train_steps)
 
 
 def _processing_steps(dataset, spec: dict) -> list[dict]:

@@ -10,6 +10,7 @@ from tfx.types import artifact_utils
 from tfx.utils import path_utils, proto_utils
 from tfx.proto import trainer_pb2
 
+from components.data_lineage.artifacts import fact
 from components.ledger_trainer import manifest as run_manifest
 from pipeline.digest import model_digest
 
@@ -20,7 +21,7 @@ def _dataset_version_id(input_dict) -> str:
     versions = input_dict.get(DATASET_VERSION_KEY) or []
     if not versions:
         return ""
-    return versions[0].mlmd_artifact.properties["dataset_version_id"].string_value
+    return fact(versions[0], "dataset_version_id", "")
 
 
 def _hyperparameters(run_fn: str, custom_config: dict) -> dict:

@@ -21,6 +21,7 @@ class Candidate:
     dataset_version_id: str = ""
     pipeline_run: str = ""
     launched_by: str = ""
+    metrics: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
         dataset_version_id=candidate.dataset_version_id, pipeline_run=candidate.pipeline_run,
         approval_policy={"allowed_approvers": list(policy.allowed_approvers),
                          "allow_self_approval": policy.allow_self_approval},
-        launched_by=candidate.launched_by, actor=PIPELINE_ACTOR)
-    if version.stage != "candidate":
+        launched_by=candidate.launched_by, actor=PIPELINE_ACTOR, metrics=candidate.metrics)
+    # A run that died after validating resumes from there; anything later is already decided.
+    if version.stage not in ("candidate", "validated"):
         return Decision("unchanged", PIPELINE_ACTOR, version.version, [
             f"model already registered as {candidate.model_name}@{version.version} "
             f"(stage {version.stage}); nothing to decide"])
@@ -55,7 +57,7 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
         failures.insert(0, f"model_digest: measured {candidate.model_digest[:16]}, "
                            f"required {candidate.trained_digest[:16]} (changed since training)")
     validation_failed = [f for f in failures if f.split(":")[0] in VALIDATION_RULES]
-    if not validation_failed:
+    if not validation_failed and version.stage == "candidate":
         registry.transition(candidate.model_name, version.version, "validated",
                             actor=PIPELINE_ACTOR, reason=_validated_reason(evidence))
     if failures:
@@ -67,9 +69,11 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
         return Decision("pending", "", version.version,
                         ["awaiting a person: ledger approve "
                          f"{candidate.model_name} {version.version} --by NAME --reason TEXT"])
-    record = registry.transition(candidate.model_name, version.version, "approved",
-                                 actor=policy.approver_id,
-                                 reason=f"policy {policy.name} passed")
+    # The policy is the approver here: it was configured for this pipeline, so the approver
+    # list for people does not apply; the digest is checked as for a person's approval.
+    record, _ = registry.move(candidate.model_name, version.version, "approved",
+                              actor=policy.approver_id, reason=f"policy {policy.name} passed",
+                              model_digest=candidate.model_digest)
     return Decision("approved", policy.approver_id, version.version,
                     [f"policy {policy.name} passed"], record.record_hash)
 

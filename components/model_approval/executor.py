@@ -10,6 +10,7 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import path_utils
 
+from components.data_lineage.artifacts import fact
 from components.model_approval.decision import Candidate, decide
 from components.model_approval.policy import ApprovalPolicy, Evidence
 from pipeline.digest import model_digest
@@ -51,8 +52,8 @@ def gather_evidence(input_dict) -> Evidence:
         baseline_diffs=diffs,
         infra_blessed=None if infra is None else infra.get_int_custom_property("blessed") == 1,
         infra_reason="" if infra is None else infra.get_string_custom_property("reason"),
-        anomaly_count=None if dataset is None else dataset.anomaly_count,
-        anomaly_names=[] if dataset is None else json.loads(dataset.anomaly_names or "[]"),
+        anomaly_count=None if dataset is None else fact(dataset, "anomaly_count"),
+        anomaly_names=[] if dataset is None else json.loads(fact(dataset, "anomaly_names", "[]")),
     )
 
 
@@ -77,9 +78,10 @@ class Executor(base_executor.BaseExecutor):
             model_digest=model_digest(path_utils.serving_model_path(model.uri)),
             trained_digest=model.get_string_custom_property("model_digest"),
             push_source_uri=push_source(model, _optional(input_dict, "infra_blessing")),
-            dataset_version_id=dataset.dataset_version_id if dataset is not None else "",
+            dataset_version_id=fact(dataset, "dataset_version_id", "") if dataset else "",
             pipeline_run=self._pipeline_run(),
             launched_by=exec_properties.get("launched_by") or "",
+            metrics=evidence.metrics,
         )
         registry = Registry.open(exec_properties["metadata_connection"], must_exist=False,
                                  signing_key_env=exec_properties.get("signing_key_env") or None)

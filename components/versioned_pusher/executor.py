@@ -27,7 +27,7 @@ class Executor(base_executor.BaseExecutor):
         result = registry.push(model_name, version, exec_properties["serving_root"],
                                actor=PIPELINE_ACTOR, reason="approved by "
                                + blessing.get_string_custom_property("decided_by"),
-                               record_artifact=False)
+                               record_artifact=False)  # this component's output is the record
         info = registry.version(model_name, version)
         facts = {
             "pushed_destination": result.destination, "pushed_version": str(version),

@@ -1,4 +1,5 @@
 """Hash chain of the governance log: canonical record hashes, HMACs, and chain verification."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,16 @@ from .records import Transition
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
-    "seq", "model_name", "version", "from_stage", "to_stage", "actor", "reason", "decided_at",
-    "model_digest", "prev_hash",
+    "seq",
+    "model_name",
+    "version",
+    "from_stage",
+    "to_stage",
+    "actor",
+    "reason",
+    "decided_at",
+    "model_digest",
+    "prev_hash",
 )
 
 
@@ -25,8 +34,12 @@ def execution_name(seq: int) -> str:
 
 def record_hash(fields: dict) -> str:
     """SHA-256 over canonical JSON (sorted keys, no whitespace) of every hashed field."""
-    canonical = json.dumps({k: fields[k] for k in HASHED_FIELDS}, sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        {k: fields[k] for k in HASHED_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -47,16 +60,19 @@ def anchor_message(head_seq: int, head_hash: str) -> str:
 
 def to_execution(type_id: int, fields: dict) -> pb.Execution:
     """A StageTransition execution carrying every field as a typed property."""
-    execution = pb.Execution(type_id=type_id, name=execution_name(fields["seq"]),
-                             last_known_state=pb.Execution.COMPLETE)
+    execution = pb.Execution(
+        type_id=type_id, name=execution_name(fields["seq"]), last_known_state=pb.Execution.COMPLETE
+    )
     schema.set_props(execution.properties, fields)
     return execution
 
 
 def from_execution(execution: pb.Execution) -> Transition:
     """A Transition read back from a StageTransition execution (missing fields read as empty)."""
-    values = {name: schema.prop(execution, name, 0 if kind == pb.INT else "")
-              for name, kind in schema.TRANSITION_PROPERTIES.items()}
+    values = {
+        name: schema.prop(execution, name, 0 if kind == pb.INT else "")
+        for name, kind in schema.TRANSITION_PROPERTIES.items()
+    }
     return Transition(execution_id=execution.id, **values)
 
 
@@ -73,19 +89,27 @@ def check_records(records: list[tuple[str, Transition]], key: bytes | None) -> l
             problems.append(f"{label}: execution name {name!r} does not match its seq (renumbered)")
         if record_hash(_fields(record)) != record.record_hash:
             problems.append(f"{label}: record_hash does not match its content (record modified)")
-        expected_seq = prev.seq + 1 if prev else 1
-        if record.seq != expected_seq:
-            what = "records deleted" if record.seq > expected_seq else "duplicate or reordered seq"
-            problems.append(f"{label}: expected seq {expected_seq} ({what})")
+        problems.extend(_check_seq(label, record, prev.seq + 1 if prev else 1))
         expected_prev = prev.record_hash if prev else GENESIS_HASH
         if record.prev_hash != expected_prev:
-            problems.append(f"{label}: prev_hash does not link to the record before it "
-                            "(record deleted, inserted or reordered)")
+            problems.append(
+                f"{label}: prev_hash does not link to the record before it "
+                "(record deleted, inserted or reordered)"
+            )
         if prev and record.execution_id < prev.execution_id:
             problems.append(f"{label}: written before seq {prev.seq} (records reordered)")
         problems.extend(_check_hmac(label, record, key))
         prev = record
     return problems
+
+
+def _check_seq(label: str, record: Transition, expected: int) -> list[str]:
+    if record.seq > expected:
+        missing = f"seq {expected}" + (f"..{record.seq - 1}" if record.seq - 1 > expected else "")
+        return [f"{missing} missing before {label} (records deleted)"]
+    if record.seq < expected:
+        return [f"{label}: expected seq {expected} (duplicate or reordered seq)"]
+    return []
 
 
 def _check_hmac(label: str, record: Transition, key: bytes | None) -> list[str]:
@@ -98,7 +122,9 @@ def _check_hmac(label: str, record: Transition, key: bytes | None) -> list[str]:
     return []
 
 
-def check_anchor(anchor: pb.Context | None, last: Transition | None, key: bytes | None) -> list[str]:
+def check_anchor(
+    anchor: pb.Context | None, last: Transition | None, key: bytes | None
+) -> list[str]:
     """Problems between the GovernanceLog anchor and the last record (catches a deleted tail)."""
     if anchor is None:
         return ["governance log anchor is missing while records exist"] if last else []
@@ -108,8 +134,10 @@ def check_anchor(anchor: pb.Context | None, last: Transition | None, key: bytes 
     if last is None and head_seq:
         problems.append(f"anchor head is seq {head_seq} but no records exist (records deleted)")
     elif last and (head_seq != last.seq or head_hash != last.record_hash):
-        problems.append(f"anchor head is seq {head_seq} but the last record is seq {last.seq} "
-                        f"(execution {last.execution_id}): trailing records deleted or anchor altered")
+        problems.append(
+            f"anchor head is seq {head_seq} but the last record is seq {last.seq} "
+            f"(execution {last.execution_id}): trailing records deleted or anchor altered"
+        )
     if key and head_seq:
         expected = sign(key, anchor_message(head_seq, head_hash))
         if not hmac_lib.compare_digest(expected, schema.prop(anchor, "head_hmac", "")):

@@ -1,4 +1,5 @@
 """Registry errors: each message names the model, version, stage or file involved."""
+
 from __future__ import annotations
 
 

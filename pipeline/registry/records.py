@@ -1,4 +1,5 @@
 """Small dataclasses the registry returns instead of MLMD protos."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class VersionInfo:
     approved_by: str = ""
     approved_at: str = ""
     deployed_at: str = ""
+    pushed_destination: str = ""
+    manifest_sha256: str = ""
     artifact_id: int = 0
 
     @property

@@ -1,4 +1,5 @@
 """MLMD type names and properties the registry writes (docs/ARCHITECTURE.md), and proto helpers."""
+
 from __future__ import annotations
 
 import json
@@ -14,14 +15,30 @@ PUSHED_MODEL = "PushedModel"
 GOVERNANCE_LOG = "GovernanceLog"
 GOVERNANCE_LOG_NAME = "governance-log"
 
-S, I = pb.STRING, pb.INT
+STR, INT = pb.STRING, pb.INT
 MODEL_VERSION_PROPERTIES = {
-    "model_name": S, "version": I, "model_artifact_id": I, "model_uri": S, "model_digest": S,
-    "dataset_version_id": S, "pipeline_run": S, "created_at": S,
+    "model_name": STR,
+    "version": INT,
+    "model_artifact_id": INT,
+    "model_uri": STR,
+    "model_digest": STR,
+    "dataset_version_id": STR,
+    "pipeline_run": STR,
+    "created_at": STR,
 }
 TRANSITION_PROPERTIES = {
-    "seq": I, "model_name": S, "version": I, "from_stage": S, "to_stage": S, "actor": S,
-    "reason": S, "decided_at": S, "model_digest": S, "prev_hash": S, "record_hash": S, "hmac": S,
+    "seq": INT,
+    "model_name": STR,
+    "version": INT,
+    "from_stage": STR,
+    "to_stage": STR,
+    "actor": STR,
+    "reason": STR,
+    "decided_at": STR,
+    "model_digest": STR,
+    "prev_hash": STR,
+    "record_hash": STR,
+    "hmac": STR,
 }
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -65,6 +82,22 @@ def ensure_types(store) -> dict[str, int]:
         STAGE_TRANSITION: store.put_execution_type(_execution_type(), **evolve),
         GOVERNANCE_LOG: store.put_context_type(pb.ContextType(name=GOVERNANCE_LOG)),
     }
+
+
+def version_artifact(
+    type_id: int, name: str, external_id: str, values: dict, custom: dict
+) -> pb.Artifact:
+    """A new ModelVersion artifact: typed `values`, extra facts as custom properties."""
+    artifact = pb.Artifact(
+        type_id=type_id,
+        uri=values.get("model_uri", ""),
+        name=name,
+        external_id=external_id,
+        state=pb.Artifact.LIVE,
+    )
+    set_props(artifact.properties, values)
+    set_props(artifact.custom_properties, custom)
+    return artifact
 
 
 def prop(node, name: str, default=""):

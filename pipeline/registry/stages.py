@@ -1,4 +1,5 @@
 """The model stage machine: which stage may follow which."""
+
 from __future__ import annotations
 
 from .errors import IllegalTransitionError
@@ -34,11 +35,14 @@ def is_allowed(from_stage: str, to_stage: str) -> bool:
 
 
 def check(label: str, from_stage: str, to_stage: str) -> None:
-    """Raise IllegalTransitionError naming `label` and its current stage unless the move is legal."""
+    """Raise IllegalTransitionError naming `label` and its stage unless the move is legal."""
     if to_stage not in STAGES:
-        raise IllegalTransitionError(f"{label}: unknown stage {to_stage!r} (stages: {', '.join(STAGES)})")
+        raise IllegalTransitionError(
+            f"{label}: unknown stage {to_stage!r} (stages: {', '.join(STAGES)})"
+        )
     if not is_allowed(from_stage, to_stage):
         allowed = ", ".join(sorted(ALLOWED.get(from_stage, ()))) or "nothing (terminal stage)"
         raise IllegalTransitionError(
-            f"{label} is {from_stage}: cannot move to {to_stage} (allowed from {from_stage}: {allowed})"
+            f"{label} is {from_stage}: cannot move to {to_stage} "
+            f"(allowed from {from_stage}: {allowed})"
         )

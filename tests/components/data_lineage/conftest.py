@@ -77,8 +77,9 @@ def _write_stats_schema_anomalies(root: str, examples: str) -> dict:
         stats[split] = tfdv.generate_statistics_from_tfrecord(
             data_location=os.path.join(examples, f"Split-{split}", "*.gz"))
         os.makedirs(os.path.join(paths["statistics"], f"Split-{split}"))
-        with open(os.path.join(paths["statistics"], f"Split-{split}", "FeatureStats.pb"), "wb") as f:
-            f.write(stats[split].SerializeToString())
+        stats_file = os.path.join(paths["statistics"], f"Split-{split}", "FeatureStats.pb")
+        with open(stats_file, "wb") as handle:
+            handle.write(stats[split].SerializeToString())
     schema = tfdv.infer_schema(stats["train"])
     os.makedirs(paths["schema"])
     tfdv.write_schema_text(schema, os.path.join(paths["schema"], "schema.pbtxt"))

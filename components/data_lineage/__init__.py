@@ -1,0 +1,1 @@
+"""DataLineage: a custom TFX component that records a content-addressed DatasetVersion."""

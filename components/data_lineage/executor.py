@@ -1,0 +1,136 @@
+"""DataLineage executor: reads the input artifacts and writes the DatasetVersion properties."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List
+
+from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
+from tfx import types
+from tfx.dsl.components.base import base_executor
+from tfx.dsl.io import fileio
+from tfx.types import artifact_utils
+from tfx.utils import io_utils
+
+from components.data_lineage import lineage, provenance
+from components.data_lineage import spec as keys
+from pipeline.digest import sha256_file, tree_digest
+
+# File names the stock StatisticsGen and ExampleValidator write in each Split-<name> dir
+# (statistics_gen/stats_artifact_utils.py, example_validator/executor.py); importing those
+# modules would pull in tensorflow_data_validation just for two constants.
+STATS_FILE = "FeatureStats.pb"
+ANOMALIES_FILE = "SchemaDiff.pb"
+
+
+def _split_dirs(artifact: types.Artifact) -> Dict[str, str]:
+    names = artifact_utils.decode_split_names(artifact.split_names)
+    return {name: artifact_utils.get_split_uri([artifact], name) for name in names}
+
+
+def _read_split_protos(artifact: types.Artifact, file_name: str, proto_class) -> Dict[str, Any]:
+    """One parsed proto per split of a StatisticsGen / ExampleValidator output."""
+    protos = {}
+    for split, split_dir in _split_dirs(artifact).items():
+        with fileio.open(os.path.join(split_dir, file_name), "rb") as handle:
+            protos[split] = proto_class.FromString(handle.read())
+    return protos
+
+
+def _recorded(artifact: types.Artifact, name: str) -> str:
+    """A RawData property recorded at run start: typed first, then custom, else ""."""
+    if name in (artifact.PROPERTIES or {}) and name in artifact.mlmd_artifact.properties:
+        return getattr(artifact, name)
+    if artifact.has_custom_property(name):
+        return artifact.get_string_custom_property(name)
+    return ""
+
+
+def _write(artifact: types.Artifact, name: str, value) -> None:
+    """Typed property where the class declares it, else a custom property.
+
+    KubeflowV2 only compiles custom types without PROPERTIES, so a property-less variant of
+    DatasetVersion still records every value.
+    """
+    if name in (artifact.PROPERTIES or {}):
+        setattr(artifact, name, value)
+    elif isinstance(value, int):
+        artifact.set_int_custom_property(name, value)
+    else:
+        artifact.set_string_custom_property(name, value)
+
+
+def _single(input_dict: Dict[str, List[types.Artifact]], key: str):
+    artifacts = input_dict.get(key) or []
+    return artifact_utils.get_single_instance(artifacts) if artifacts else None
+
+
+def _source_values(source: types.Artifact) -> Dict[str, Any]:
+    """source_files / source_sha256, failing if the files differ from those recorded at start."""
+    files, source_sha256 = lineage.source_files(
+        source.uri, _recorded(source, "sha256"), _recorded(source, "files"))
+    return {"source_files": json.dumps(files), "source_sha256": source_sha256}
+
+
+def _examples_values(examples: types.Artifact, schema: types.Artifact) -> Dict[str, Any]:
+    """The immutable copy: record counts and digests per split, root digest, schema digest."""
+    splits = lineage.split_summary(examples.uri, _split_dirs(examples))
+    return {
+        "examples_uri": examples.uri,
+        "split_counts": json.dumps(splits["split_counts"], sort_keys=True),
+        "split_digests": json.dumps(splits["split_digests"], sort_keys=True),
+        "examples_root_digest": splits["examples_root_digest"],
+        "schema_digest": sha256_file(io_utils.get_only_uri_in_dir(schema.uri)),
+    }
+
+
+def _validation_values(statistics: types.Artifact, anomalies) -> Dict[str, Any]:
+    """missing_counts (summed over splits) and, when ExampleValidator ran, its anomalies."""
+    stats = _read_split_protos(statistics, STATS_FILE, statistics_pb2.DatasetFeatureStatisticsList)
+    values = {"missing_counts": json.dumps(lineage.missing_counts(stats))}
+    if anomalies is not None:  # left unset when nothing validated: absent is not "clean"
+        names = lineage.anomaly_names(
+            _read_split_protos(anomalies, ANOMALIES_FILE, anomalies_pb2.Anomalies))
+        values.update(anomaly_count=len(names), anomaly_names=json.dumps(names))
+    return values
+
+
+def _provenance_values(exec_properties: Dict[str, Any], graph) -> Dict[str, Any]:
+    """Processing steps stamped with the code revision, module digests, library versions."""
+    revision, dirty = provenance.code_revision()
+    modules = provenance.module_digests(
+        json.loads(exec_properties.get(keys.MODULE_PATHS_KEY) or "[]"))
+    steps = provenance.parse_steps(exec_properties.get(keys.PROCESSING_STEPS_KEY))
+    if graph is not None:
+        steps = provenance.attach_output(steps, "Transform", {
+            "artifact": keys.TRANSFORM_GRAPH_KEY, "uri": graph.uri,
+            "sha256": tree_digest(graph.uri).root})
+    return {
+        "processing_steps": json.dumps(provenance.stamp_steps(steps, revision, dirty, modules)),
+        "code_revision": revision, "code_dirty": dirty,
+        "library_versions": json.dumps(provenance.library_versions(), sort_keys=True),
+    }
+
+
+class Executor(base_executor.BaseExecutor):
+    """Computes source/copy digests, counts, summaries and provenance into one DatasetVersion."""
+
+    def Do(self, input_dict: Dict[str, List[types.Artifact]],
+           output_dict: Dict[str, List[types.Artifact]], exec_properties: Dict[str, Any]) -> None:
+        """Fails (raises) if a source file vanished, is unreadable or changed since run start."""
+        self._log_startup(input_dict, output_dict, exec_properties)
+        values = {
+            **_source_values(_single(input_dict, keys.SOURCE_KEY)),
+            **_examples_values(_single(input_dict, keys.EXAMPLES_KEY),
+                               _single(input_dict, keys.SCHEMA_KEY)),
+            **_validation_values(_single(input_dict, keys.STATISTICS_KEY),
+                                 _single(input_dict, keys.ANOMALIES_KEY)),
+            **_provenance_values(exec_properties, _single(input_dict, keys.TRANSFORM_GRAPH_KEY)),
+            "span": int(exec_properties.get(keys.SPAN_KEY) or 0),
+        }
+        values["dataset_version_id"] = lineage.dataset_version_id(
+            json.loads(values["source_files"]), json.loads(values["split_digests"]),
+            values["schema_digest"])
+        version = artifact_utils.get_single_instance(output_dict[keys.DATASET_VERSION_KEY])
+        for name, value in values.items():
+            _write(version, name, value)

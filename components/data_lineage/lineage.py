@@ -1,0 +1,159 @@
+"""DataLineage decisions: source checks, split counts and digests, summaries, dataset version id."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import struct
+
+from pipeline.digest import root_digest, tree_digest
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_TFRECORD_HEADER = 12  # uint64 length + uint32 masked CRC of the length
+_TFRECORD_FOOTER = 4  # uint32 masked CRC of the payload
+DATASET_ANOMALY = "__dataset__"  # anomaly_names entry for dataset-level anomalies
+
+
+class SourceFileError(RuntimeError):
+    """A raw input file vanished, became unreadable or changed after the run started."""
+
+
+def _digest_source(source_dir: str):
+    """tree_digest of the source dir, with any unreadable file reported by name."""
+    try:
+        return tree_digest(source_dir)
+    except OSError as err:
+        name = err.filename or source_dir
+        raise SourceFileError(f"source file unreadable: {name} ({err.strerror or err})") from err
+
+
+def _check_recorded_files(source_dir: str, current: dict, recorded: list[dict]) -> None:
+    """Fails naming the first file that vanished, changed or appeared since the run started."""
+    for entry in recorded:
+        name, path = entry["name"], os.path.join(source_dir, entry["name"])
+        if name not in current:
+            if os.path.lexists(path):
+                raise SourceFileError(f"source file is no longer a regular file: {path}")
+            raise SourceFileError(f"source file vanished after the run started: {path}")
+        if entry.get("sha256") and entry["sha256"] != current[name]:
+            raise SourceFileError(
+                f"source file changed since the run started: {path} "
+                f"(recorded sha256 {entry['sha256']}, now {current[name]})")
+    extra = sorted(set(current) - {entry["name"] for entry in recorded})
+    if extra:
+        raise SourceFileError(
+            f"source file appeared since the run started: {os.path.join(source_dir, extra[0])}")
+
+
+def _check_recorded_sha256(source_dir: str, current: dict, root: str, recorded: str) -> None:
+    """Fails unless the recorded digest is the current root digest (or the single file's)."""
+    single = next(iter(current.values())) if len(current) == 1 else None
+    if recorded in (root, single):
+        return
+    names = ", ".join(os.path.join(source_dir, name) for name in sorted(current))
+    names = names or f"every file under {source_dir} vanished"
+    raise SourceFileError(
+        f"source changed since the run started: {names} (recorded sha256 {recorded}, now {root})")
+
+
+def source_files(source_dir: str, recorded_sha256: str = "", recorded_files: str = ""):
+    """Digests every file under source_dir and checks it against what was recorded at run start.
+
+    Returns (files, source_sha256): files is a list of {"name", "uri", "size", "sha256"};
+    source_sha256 is the single file's digest, or the root digest when there are several files.
+    """
+    tree = _digest_source(source_dir)
+    if recorded_files:
+        _check_recorded_files(source_dir, tree.files, json.loads(recorded_files))
+    if recorded_sha256:
+        _check_recorded_sha256(source_dir, tree.files, tree.root, recorded_sha256)
+    if not tree.files:
+        raise SourceFileError(f"no source files under {source_dir}")
+    files = [_file_entry(source_dir, name, sha) for name, sha in sorted(tree.files.items())]
+    return files, files[0]["sha256"] if len(files) == 1 else tree.root
+
+
+def recorded_properties(source_dir: str) -> dict[str, str]:
+    """RawData Importer properties to record at run start: {"sha256": root, "files": JSON}."""
+    files, _ = source_files(source_dir)
+    recorded = [{key: entry[key] for key in ("name", "size", "sha256")} for entry in files]
+    return {"sha256": root_digest({e["name"]: e["sha256"] for e in files}),
+            "files": json.dumps(recorded, sort_keys=True)}
+
+
+def _file_entry(source_dir: str, name: str, sha256: str) -> dict:
+    path = os.path.join(source_dir, name)
+    return {"name": name, "uri": path, "size": os.path.getsize(path), "sha256": sha256}
+
+
+def count_records(path: str) -> int:
+    """Number of records in a TFRecord file (gzipped or not), streamed record by record."""
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+    count = 0
+    with (gzip.open(path, "rb") if compressed else open(path, "rb")) as handle:
+        while header := handle.read(_TFRECORD_HEADER):
+            if len(header) < _TFRECORD_HEADER:
+                raise ValueError(f"truncated TFRecord header in {path}")
+            (length,) = struct.unpack("<Q", header[:8])
+            if len(handle.read(length + _TFRECORD_FOOTER)) < length + _TFRECORD_FOOTER:
+                raise ValueError(f"truncated TFRecord in {path}")
+            count += 1
+    return count
+
+
+def split_summary(examples_uri: str, split_dirs: dict[str, str]) -> dict:
+    """Record counts and digests per split, plus the root digest over all of examples_uri.
+
+    A split digest equals pipeline.digest.tree_digest(split_dir).root, so it can be re-verified.
+    """
+    tree = tree_digest(examples_uri)
+    counts, digests = {}, {}
+    for split, split_dir in sorted(split_dirs.items()):
+        prefix = os.path.relpath(split_dir, examples_uri) + os.sep
+        files = {rel[len(prefix):]: sha for rel, sha in tree.files.items()
+                 if rel.startswith(prefix)}
+        if not files:
+            raise ValueError(f"split {split!r} has no files under {split_dir}")
+        digests[split] = root_digest(files)
+        counts[split] = sum(count_records(os.path.join(split_dir, rel)) for rel in sorted(files))
+    return {"split_counts": counts, "split_digests": digests, "examples_root_digest": tree.root}
+
+
+def _feature_name(feature) -> str:
+    return ".".join(feature.path.step) if feature.path.step else feature.name
+
+
+def missing_counts(stats_by_split: dict) -> dict[str, int]:
+    """Per-feature num_missing summed over every split's DatasetFeatureStatisticsList."""
+    totals: dict[str, int] = {}
+    for stats_list in stats_by_split.values():
+        for dataset in stats_list.datasets:
+            for feature in dataset.features:
+                kind = feature.WhichOneof("stats")
+                missing = getattr(feature, kind).common_stats.num_missing if kind else 0
+                name = _feature_name(feature)
+                totals[name] = totals.get(name, 0) + int(missing)
+    return dict(sorted(totals.items()))
+
+
+def anomaly_names(anomalies_by_split: dict) -> list[str]:
+    """Sorted names of features with an anomaly in any split's Anomalies proto."""
+    names = set()
+    for anomalies in anomalies_by_split.values():
+        names.update(anomalies.anomaly_info.keys())
+        if anomalies.HasField("dataset_anomaly_info"):
+            names.add(DATASET_ANOMALY)
+    return sorted(names)
+
+
+def dataset_version_id(source: list[dict], split_digests: dict, schema_digest: str) -> str:
+    """"dsv-" + 16 hex chars of SHA-256 over source file, split and schema digests (by name)."""
+    digest = hashlib.sha256()
+    for entry in sorted(source, key=lambda item: item["name"]):
+        digest.update(f"source\0{entry['name']}\0{entry['sha256']}\n".encode())
+    for split in sorted(split_digests):
+        digest.update(f"split\0{split}\0{split_digests[split]}\n".encode())
+    digest.update(f"schema\0{schema_digest}\n".encode())
+    return "dsv-" + digest.hexdigest()[:16]

@@ -1,0 +1,189 @@
+"""`ledger` registry commands: list, show, approve, reject, rollback, deprecate, history, verify."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import asdict
+
+import click
+from ml_metadata import errors as mlmd_errors
+
+from pipeline import digest, metadata, paths
+from pipeline.registry import Registry, RegistryError, render
+from pipeline.registry.deploy import source_dir_of
+
+SIGNING_KEY_ENV = "LEDGER_SIGNING_KEY"
+_SHARED = {"home", "metadata_spec", "signing_key_env", "as_json"}
+
+
+def _registry_command(name: str, *, json_flag: bool = False):
+    """click.command plus --home, --metadata, --signing-key-env (and --json), errors handled."""
+
+    def decorate(function):
+        command = _handled(function)
+        if json_flag:
+            command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
+        command = click.option("--home", default=None, help="Ledger home directory.")(command)
+        command = click.option(
+            "--metadata", "metadata_spec", default=None, help='MLMD spec: {"sqlite": PATH}.'
+        )(command)
+        command = click.option(
+            "--signing-key-env",
+            default=SIGNING_KEY_ENV,
+            show_default=True,
+            help="Environment variable holding the HMAC key of the governance log.",
+        )(command)
+        built = click.command(name)(command)
+        # Command-specific arguments and options first, the shared store options after them.
+        shared = [p for p in built.params if p.name in _SHARED]
+        built.params = [p for p in built.params if p.name not in _SHARED] + shared[::-1]
+        return built
+
+    return decorate
+
+
+def _handled(command):
+    """Turn registry and store failures into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (RegistryError, mlmd_errors.StatusError, OSError, ValueError) as exc:
+            click.echo(f"error: {exc}".splitlines()[0], err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _open(home, metadata_spec, signing_key_env) -> tuple[Registry, paths.LedgerPaths]:
+    layout = paths.ledger_home(home)
+    spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
+    return Registry.open(spec, must_exist=True, signing_key_env=signing_key_env), layout
+
+
+def _split(identifier: str) -> tuple[str, int]:
+    name, _, version = identifier.partition("@")
+    if not version.isdigit():
+        raise RegistryError(f"expected MODEL@VERSION with a number, got {identifier!r}")
+    return name, int(version)
+
+
+@_registry_command("models", json_flag=True)
+def models_command(as_json, home, metadata_spec, signing_key_env):
+    """List registered models with their latest and production versions."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    found = registry.models()
+    click.echo(render.as_json(found) if as_json else render.models_table(found))
+
+
+@_registry_command("versions", json_flag=True)
+@click.argument("model")
+def versions_command(model, as_json, home, metadata_spec, signing_key_env):
+    """List every version of MODEL with stage, metrics, dataset, approver and push time."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    found = registry.versions(model)
+    click.echo(render.as_json(found) if as_json else render.versions_table(found))
+
+
+@_registry_command("show", json_flag=True)
+@click.argument("identifier")
+def show_command(identifier, as_json, home, metadata_spec, signing_key_env):
+    """Show one version (MODEL@3, MODEL@production, MODEL@latest-approved, MODEL@latest)."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    info = registry.resolve(identifier)
+    history = registry.history(info.model_name, info.version)
+    if as_json:
+        return click.echo(
+            render.as_json({"version": asdict(info), "history": [asdict(t) for t in history]})
+        )
+    click.echo(render.version_text(info, history))
+
+
+@_registry_command("approve")
+@click.argument("model")
+@click.argument("version", type=int)
+@click.option("--by", "by", required=True, help="Who approves.")
+@click.option("--reason", required=True, help="Why.")
+def approve_command(model, version, by, reason, home, metadata_spec, signing_key_env):
+    """Approve a validated version (digest re-checked), then push it to the serving root."""
+    registry, layout = _open(home, metadata_spec, signing_key_env)
+    info = registry.version(model, version)
+    current = digest.model_digest(source_dir_of(info))
+    approved = registry.approve(model, version, by=by, reason=reason, current_digest=current)
+    click.echo(f"approved {model}@{version} by {by} (record {approved.seq})")
+    pushed = registry.push(model, version, layout.serving_root, actor=by)
+    click.echo(f"pushed {model}@{version} to {pushed.destination} (record {pushed.transition.seq})")
+
+
+@_registry_command("reject")
+@click.argument("model")
+@click.argument("version", type=int)
+@click.option("--by", "by", required=True, help="Who rejects.")
+@click.option("--reason", required=True, help="Why.")
+def reject_command(model, version, by, reason, home, metadata_spec, signing_key_env):
+    """Reject a candidate or validated version."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    record = registry.reject(model, version, by=by, reason=reason)
+    click.echo(f"rejected {model}@{version} by {by} (record {record.seq})")
+
+
+@_registry_command("rollback")
+@click.argument("model")
+@click.option("--to", "to_version", type=int, default=None, help="Version to redeploy.")
+@click.option("--by", "by", required=True, help="Who rolls back.")
+@click.option("--reason", default="", help="Why.")
+def rollback_command(model, to_version, by, reason, home, metadata_spec, signing_key_env):
+    """Take MODEL@production out and redeploy the previous (or --to) version."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    result = registry.rollback(model, to_version=to_version, actor=by, reason=reason)
+    click.echo(
+        f"rolled back {model}@{result.from_version} -> {model}@{result.to_version} "
+        f"(records {', '.join(str(t.seq) for t in result.transitions)})"
+    )
+
+
+@_registry_command("deprecate")
+@click.argument("identifier")
+@click.option("--by", "by", required=True, help="Who deprecates.")
+@click.option("--reason", default="", help="Why.")
+def deprecate_command(identifier, by, reason, home, metadata_spec, signing_key_env):
+    """Deprecate MODEL@VERSION from any non-terminal stage."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    model, version = _split(identifier)
+    record = registry.deprecate(model, version, actor=by, reason=reason)
+    click.echo(f"deprecated {identifier} (was {record.from_stage}, record {record.seq})")
+
+
+@_registry_command("history", json_flag=True)
+@click.argument("model")
+@click.option("--version", type=int, default=None, help="Only this version.")
+def history_command(model, version, as_json, home, metadata_spec, signing_key_env):
+    """Show the governance-log records of MODEL (or one version) in order."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    records = registry.history(model, version)
+    click.echo(render.as_json(records) if as_json else render.history_table(records))
+
+
+@_registry_command("verify", json_flag=True)
+def verify_command(as_json, home, metadata_spec, signing_key_env):
+    """Re-check the governance log's hash chain, anchor and HMACs; exit 2 on any problem."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    report = registry.verify()
+    click.echo(render.as_json(report) if as_json else render.verify_text(report))
+    if not report.ok:
+        sys.exit(2)
+
+
+COMMANDS = [
+    models_command,
+    versions_command,
+    show_command,
+    approve_command,
+    reject_command,
+    rollback_command,
+    deprecate_command,
+    history_command,
+    verify_command,
+]

@@ -1,0 +1,157 @@
+"""Deployment: push into the serving root, the serving config, aliases and verified loading."""
+
+from __future__ import annotations
+
+import os
+
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline import digest
+
+from . import schema, serving, stages
+from .errors import DigestMismatchError, RegistryError, UnknownVersionError
+from .records import LoadedVersion, PushResult, VersionInfo
+
+
+def source_dir_of(info: VersionInfo, source_dir: str | None = None) -> str:
+    """The directory to push: explicit, else push_source_uri, else the model's serving export."""
+    if source_dir or info.push_source_uri:
+        return source_dir or info.push_source_uri
+    # A TFX Model artifact's uri holds the SavedModel under Format-Serving/.
+    serving_dir = os.path.join(info.model_uri, "Format-Serving")
+    return serving_dir if os.path.isdir(serving_dir) else info.model_uri
+
+
+def push(
+    registry,
+    model_name,
+    version,
+    serving_root,
+    *,
+    actor,
+    reason="",
+    source_dir=None,
+    record_artifact=True,
+):
+    """Digest-check the source, install it atomically, then record approved -> deployed."""
+    info = registry.version(model_name, version)
+    stages.check(info.identifier, info.stage, stages.DEPLOYED)  # refuse before touching files
+    source = source_dir_of(info, source_dir)
+    if not os.path.isdir(source):
+        raise RegistryError(f"cannot push {info.identifier}: source {source} is not a directory")
+    actual = digest.model_digest(source)
+    if actual != info.model_digest:
+        raise DigestMismatchError(
+            f"cannot push {info.identifier}: {source} has digest {actual}, "
+            f"registered {info.model_digest}"
+        )
+    destination, manifest_sha, adopted = serving.install(
+        source, serving_root, model_name, info.version, info.model_digest
+    )
+    pushed = [_pushed_model(registry, info, destination, manifest_sha)] if record_artifact else []
+    record, pushed_ids = registry.move(
+        model_name,
+        version,
+        stages.DEPLOYED,
+        actor=actor,
+        reason=reason or f"pushed to {destination}",
+        new_outputs=pushed,
+        version_facts={"pushed_destination": destination, "manifest_sha256": manifest_sha},
+    )
+    write_config(registry, serving_root)
+    return PushResult(
+        model_name=model_name,
+        version=info.version,
+        destination=destination,
+        manifest_sha256=manifest_sha,
+        pushed_model_id=pushed_ids[0] if pushed_ids else 0,
+        transition=record,
+        adopted=adopted,
+    )
+
+
+def _pushed_model(registry, info: VersionInfo, destination: str, manifest_sha: str) -> pb.Artifact:
+    approvals = [
+        t for t in registry.history(info.model_name, info.version) if t.to_stage == stages.APPROVED
+    ]
+    artifact = pb.Artifact(
+        type_id=registry._types()[schema.PUSHED_MODEL], uri=destination, state=pb.Artifact.LIVE
+    )
+    schema.set_props(
+        artifact.custom_properties,
+        {
+            "pushed": 1,
+            "pushed_destination": destination,
+            "pushed_version": str(info.version),
+            "model_name": info.model_name,
+            "version": info.version,
+            "model_digest": info.model_digest,
+            "manifest_sha256": manifest_sha,
+            "dataset_version_id": info.dataset_version_id,
+            "approval_record_hash": approvals[-1].record_hash if approvals else "",
+            "pipeline_run": info.pipeline_run,
+        },
+    )
+    return artifact
+
+
+def write_config(registry, serving_root: str) -> str:
+    """Rewrite serving_root/models.config so TF Serving follows every model's @production."""
+    production = {}
+    for summary in registry.models():
+        if summary.production_version is not None:
+            production[summary.name] = summary.production_version
+    return serving.write_models_config(serving_root, production)
+
+
+def refresh_config(registry, model_name: str, version: int) -> None:
+    """Rewrite models.config in the serving root the version was pushed to, if it was pushed."""
+    destination = registry.version(model_name, version).pushed_destination
+    if destination:
+        write_config(registry, os.path.dirname(os.path.dirname(destination)))
+
+
+def verify_pushed(registry, info: VersionInfo) -> LoadedVersion:
+    """Re-verify the pushed directory of `info` against its manifest and digests."""
+    if not info.pushed_destination:
+        raise RegistryError(f"{info.identifier} has not been pushed")
+    sha, count = serving.verify(
+        info.pushed_destination,
+        info.model_name,
+        info.version,
+        info.model_digest,
+        info.manifest_sha256,
+    )
+    return LoadedVersion(
+        version=info, path=info.pushed_destination, manifest_sha256=sha, files_checked=count
+    )
+
+
+def load_path(registry, identifier: str) -> LoadedVersion:
+    """Resolve `identifier`, then re-verify its pushed files (DigestMismatchError names a file)."""
+    return verify_pushed(registry, resolve(registry, identifier))
+
+
+def resolve(registry, identifier: str) -> VersionInfo:
+    """'m@3', 'm@production', 'm@latest-approved' or 'm@latest' -> the version it names."""
+    model_name, sep, alias = identifier.partition("@")
+    if not sep or not alias:
+        raise RegistryError(f"expected MODEL@VERSION or MODEL@alias, got {identifier!r}")
+    if alias.isdigit():
+        return registry.version(model_name, int(alias))
+    versions = registry.versions(model_name)
+    if alias == "latest":
+        return versions[-1]
+    if alias == "latest-approved":
+        picked = [v for v in versions if v.stage in (stages.APPROVED, stages.DEPLOYED)]
+    elif alias == "production":
+        prod = registry.production(model_name)
+        picked = [prod] if prod else []
+    else:
+        raise UnknownVersionError(
+            f"{identifier}: unknown alias {alias!r} "
+            "(use a number, production, latest-approved or latest)"
+        )
+    if not picked:
+        raise UnknownVersionError(f"{model_name} has no {alias} version")
+    return picked[-1]

@@ -1,0 +1,161 @@
+"""Appending to the governance log: one MLMD transaction per append, retried on contention."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from ml_metadata import errors
+from ml_metadata.metadata_store.metadata_store import ListOptions
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from . import chain, schema
+from .errors import GovernanceLogError
+from .records import Transition, VerifyReport
+
+MAX_ATTEMPTS = 200
+
+
+@dataclass
+class PendingRecord:
+    """A transition to append: its fields (no seq/hashes yet), artifacts it reads and creates.
+
+    `updated` artifacts (with ids) are rewritten in the same transaction, e.g. a ModelVersion's
+    pushed destination, so the fact and its record can never disagree.
+    """
+
+    fields: dict
+    input_artifact_ids: tuple[int, ...]
+    new_outputs: list[pb.Artifact] = field(default_factory=list)
+    updated: list[pb.Artifact] = field(default_factory=list)
+
+
+def record_fields(model_name, version, from_stage, to_stage, actor, reason, model_digest) -> dict:
+    """The caller-supplied fields of a record; append() adds seq, time, hashes and HMAC."""
+    return {
+        "model_name": model_name,
+        "version": int(version),
+        "from_stage": from_stage,
+        "to_stage": to_stage,
+        "actor": actor,
+        "reason": reason,
+        "model_digest": model_digest,
+    }
+
+
+def utc_now() -> str:
+    """UTC ISO-8601 with microseconds, e.g. 2026-11-02T10:04:05.123456Z."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def is_transient(exc: Exception) -> bool:
+    """SQLite lock contention and server hiccups that a short wait cures."""
+    if isinstance(
+        exc, (errors.AbortedError, errors.UnavailableError, errors.DeadlineExceededError)
+    ):
+        return True
+    message = str(exc).lower()
+    return isinstance(exc, errors.StatusError) and ("locked" in message or "busy" in message)
+
+
+def backoff(attempt: int) -> None:
+    """Jittered, capped sleep so contending processes stop colliding."""
+    time.sleep(random.uniform(0.005, min(0.25, 0.01 * (attempt + 1))))
+
+
+def read_anchor(store) -> pb.Context | None:
+    return store.get_context_by_type_and_name(schema.GOVERNANCE_LOG, schema.GOVERNANCE_LOG_NAME)
+
+
+def _check_head_known(store, anchor) -> None:
+    if anchor is not None:
+        return
+    query = ListOptions(limit=1, filter_query=f"type = {schema.quote(schema.STAGE_TRANSITION)}")
+    if store.get_executions(list_options=query):
+        raise GovernanceLogError(
+            "governance log anchor is missing but records exist: "
+            "refusing to append (run `ledger verify`)"
+        )
+
+
+def append(
+    store, type_ids: dict, plan: Callable[[], list[PendingRecord]], key: bytes | None
+) -> tuple[list[Transition], list[int]]:
+    """Append `plan()`'s records atomically; plan re-reads state and re-validates on every retry.
+
+    Returns the written transitions and the ids of the new output artifacts (in plan order).
+    """
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            anchor = read_anchor(store)
+            _check_head_known(store, anchor)
+            pending = plan()
+            if not pending:
+                return [], []
+            return _write(store, type_ids, anchor, pending, key)
+        except errors.AlreadyExistsError:
+            backoff(attempt)  # another writer took our seq (or version name): re-read and retry
+        except errors.StatusError as exc:
+            if not is_transient(exc):
+                raise
+            backoff(attempt)
+    raise GovernanceLogError(
+        f"could not append to the governance log after {MAX_ATTEMPTS} "
+        "attempts (persistent contention or an inconsistent head; run verify)"
+    )
+
+
+def _write(store, type_ids, anchor, pending, key):
+    anchor = anchor or pb.Context(
+        type_id=type_ids[schema.GOVERNANCE_LOG], name=schema.GOVERNANCE_LOG_NAME
+    )
+    seq = schema.prop(anchor, "head_seq", 0)
+    head = schema.prop(anchor, "head_hash", "") or chain.GENESIS_HASH
+    executions, artifacts, edges, written = [], [], [], []
+    for index, record in enumerate(pending):
+        seq += 1
+        fields = dict(record.fields, seq=seq, prev_hash=head, decided_at=utc_now())
+        fields["record_hash"] = head = chain.record_hash(fields)
+        fields["hmac"] = chain.sign(key, head)
+        executions.append(chain.to_execution(type_ids[schema.STAGE_TRANSITION], fields))
+        written.append(fields)
+        for artifact_id in record.input_artifact_ids:
+            edges.append((index, None, pb.Event(type=pb.Event.INPUT, artifact_id=artifact_id)))
+        for artifact in record.new_outputs:
+            edges.append((index, len(artifacts), pb.Event(type=pb.Event.OUTPUT)))
+            artifacts.append(artifact)
+    new_count = len(artifacts)
+    artifacts += [artifact for record in pending for artifact in record.updated]
+    schema.set_props(
+        anchor.custom_properties,
+        {
+            "head_seq": seq,
+            "head_hash": head,
+            "head_hmac": chain.sign(key, chain.anchor_message(seq, head)),
+        },
+    )
+    execution_ids, artifact_ids, _ = store.put_lineage_subgraph(
+        executions, artifacts, [anchor], edges
+    )
+    transitions = [
+        Transition(execution_id=eid, **fields)
+        for eid, fields in zip(execution_ids, written, strict=True)
+    ]
+    return transitions, artifact_ids[:new_count]
+
+
+def verify(store, key: bytes | None) -> VerifyReport:
+    """Re-check the whole log: every record's hash, links, seq, order and HMAC, then the anchor."""
+    executions = store.get_executions_by_type(schema.STAGE_TRANSITION)
+    pairs = sorted(
+        ((e.name, chain.from_execution(e)) for e in executions),
+        key=lambda pair: (pair[1].seq, pair[1].execution_id),
+    )
+    problems = chain.check_records(pairs, key)
+    problems += chain.check_anchor(read_anchor(store), pairs[-1][1] if pairs else None, key)
+    return VerifyReport(
+        ok=not problems, records_checked=len(pairs), problems=problems, signed=key is not None
+    )

@@ -1,0 +1,91 @@
+"""Read-only registry queries: models, versions, aliases, history, verified loading, verify."""
+
+from __future__ import annotations
+
+from pipeline import metadata
+
+from . import chain, deploy, log, queries, schema
+from .errors import StoreMissingError, UnknownModelError, UnknownVersionError
+from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
+
+
+class RegistryReader:
+    """Everything the registry answers without writing to the MLMD store."""
+
+    def __init__(self, store, *, signing_key_env: str | None = None):
+        self.store = store
+        self.signing_key_env = signing_key_env
+        self._type_ids: dict[str, int] | None = None
+
+    @classmethod
+    def open(cls, spec: str | dict, *, must_exist: bool = True, signing_key_env=None):
+        """A registry on the MLMD store named by `spec` (see pipeline/metadata.py)."""
+        try:
+            return cls(
+                metadata.open_store(spec, must_exist=must_exist), signing_key_env=signing_key_env
+            )
+        except metadata.StoreNotFoundError as exc:
+            raise StoreMissingError(str(exc)) from exc
+
+    @property
+    def _key(self) -> bytes | None:
+        return chain.signing_key(self.signing_key_env)
+
+    def load_path(self, identifier: str) -> LoadedVersion:
+        """Resolve `identifier` and re-verify every file of its pushed directory."""
+        return deploy.load_path(self, identifier)
+
+    def models(self) -> list[ModelSummary]:
+        """Every registered model with its version count, latest version and production version."""
+        names = sorted(
+            {schema.prop(a, "model_name") for a in queries.version_artifacts(self.store)}
+        )
+        return [
+            queries.summary(name, self.versions(name), queries.transitions(self.store, name))
+            for name in names
+        ]
+
+    def versions(self, model_name) -> list[VersionInfo]:
+        """Every version of `model_name`, oldest first."""
+        found = (
+            queries.model_versions(self.store, model_name)
+            if schema.valid_model_name(model_name)
+            else []
+        )
+        if not found:
+            raise UnknownModelError(f"no model named {model_name!r} is registered")
+        return found
+
+    def version(self, model_name, version) -> VersionInfo:
+        """One version with its current stage."""
+        artifacts = (
+            queries.version_artifacts(self.store, model_name, int(version))
+            if (schema.valid_model_name(model_name))
+            else []
+        )
+        if not artifacts:
+            self.versions(model_name)  # raises UnknownModelError when the model itself is unknown
+            raise UnknownVersionError(f"{model_name} has no version {version}")
+        history = queries.transitions(self.store, model_name, int(version))
+        return queries.version_info(artifacts[0], history)
+
+    def production(self, model_name) -> VersionInfo | None:
+        """The deployed version most recently moved to deployed, or None."""
+        versions = self.versions(model_name)
+        return queries.production(versions, queries.transitions(self.store, model_name))
+
+    def resolve(self, identifier: str) -> VersionInfo:
+        """'m@3', 'm@production', 'm@latest-approved' or 'm@latest' -> the version it names."""
+        return deploy.resolve(self, identifier)
+
+    def history(self, model_name, version=None) -> list[Transition]:
+        """The model's (or one version's) transitions in log order."""
+        if version is None:
+            self.versions(model_name)
+        else:
+            self.version(model_name, version)
+        return queries.transitions(self.store, model_name, version)
+
+    def verify(self) -> VerifyReport:
+        """Recompute every hash, link, seq, the anchor and (with a key) every HMAC."""
+        return log.verify(self.store, self._key)
