@@ -71,6 +71,24 @@ def cached_run(first_run, penguins, penguin_home) -> Run:
     return run
 
 
+@pytest.fixture(scope="session")
+def second_version_run(cached_run, penguins, penguin_home) -> Run:
+    """Same data, a different training budget: a second model, registered as penguins@2."""
+    before = execution_ids(penguin_home.metadata_path)
+    from pipeline.local_runner import run_local
+    summary = run_local(penguins, penguin_home, train_steps=TRAIN_STEPS + 50)
+    return Run(summary, before)
+
+
+@pytest.fixture(scope="session")
+def loans_in_penguin_home(second_version_run, loans_config, penguin_home) -> Run:
+    """Other data in the same store: its model must never show up in the penguins lineage."""
+    run = run_pipeline(load_dataset_config(loans_config), penguin_home)
+    if run.error:
+        raise run.error
+    return run
+
+
 def write_loans_csv(path: str, rows: int = 240, seed: int = 3) -> None:
     """A small synthetic credit dataset unlike penguins: other columns, binary label, gaps."""
     rng = random.Random(seed)

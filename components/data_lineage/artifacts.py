@@ -43,6 +43,7 @@ class DatasetVersion(Artifact):
         "examples_uri": _STRING,
         "split_counts": _STRING,
         "split_digests": _STRING,
+        "split_record_digests": _STRING,
         "examples_root_digest": _STRING,
         "schema_digest": _STRING,
         "missing_counts": _STRING,

@@ -79,6 +79,7 @@ def _examples_values(examples: types.Artifact, schema: types.Artifact) -> Dict[s
         "examples_uri": examples.uri,
         "split_counts": json.dumps(splits["split_counts"], sort_keys=True),
         "split_digests": json.dumps(splits["split_digests"], sort_keys=True),
+        "split_record_digests": json.dumps(splits["split_record_digests"], sort_keys=True),
         "examples_root_digest": splits["examples_root_digest"],
         "schema_digest": sha256_file(io_utils.get_only_uri_in_dir(schema.uri)),
     }
@@ -129,7 +130,7 @@ class Executor(base_executor.BaseExecutor):
             "span": int(exec_properties.get(keys.SPAN_KEY) or 0),
         }
         values["dataset_version_id"] = lineage.dataset_version_id(
-            json.loads(values["source_files"]), json.loads(values["split_digests"]),
+            json.loads(values["source_files"]), json.loads(values["split_record_digests"]),
             values["schema_digest"])
         version = artifact_utils.get_single_instance(output_dict[keys.DATASET_VERSION_KEY])
         for name, value in values.items():

@@ -12,6 +12,7 @@ from pipeline.digest import root_digest, tree_digest
 _GZIP_MAGIC = b"\x1f\x8b"
 _TFRECORD_HEADER = 12  # uint64 length + uint32 masked CRC of the length
 _TFRECORD_FOOTER = 4  # uint32 masked CRC of the payload
+_MOD = 2**256
 DATASET_ANOMALY = "__dataset__"  # anomaly_names entry for dataset-level anomalies
 
 
@@ -87,29 +88,41 @@ def _file_entry(source_dir: str, name: str, sha256: str) -> dict:
     return {"name": name, "uri": path, "size": os.path.getsize(path), "sha256": sha256}
 
 
-def count_records(path: str) -> int:
-    """Number of records in a TFRecord file (gzipped or not), streamed record by record."""
+def scan_records(path: str) -> tuple[int, int]:
+    """(record count, sum of the records' SHA-256 values mod 2**256) of a TFRecord file.
+
+    The sum is an order-independent digest of the records' content: ExampleGen's output files
+    differ from run to run in compression and order, while the records themselves do not.
+    """
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
-    count = 0
+    count, total = 0, 0
     with (gzip.open(path, "rb") if compressed else open(path, "rb")) as handle:
         while header := handle.read(_TFRECORD_HEADER):
             if len(header) < _TFRECORD_HEADER:
                 raise ValueError(f"truncated TFRecord header in {path}")
             (length,) = struct.unpack("<Q", header[:8])
-            if len(handle.read(length + _TFRECORD_FOOTER)) < length + _TFRECORD_FOOTER:
+            body = handle.read(length + _TFRECORD_FOOTER)
+            if len(body) < length + _TFRECORD_FOOTER:
                 raise ValueError(f"truncated TFRecord in {path}")
+            total = (total + int.from_bytes(hashlib.sha256(body[:length]).digest(), "big")) % _MOD
             count += 1
-    return count
+    return count, total
+
+
+def count_records(path: str) -> int:
+    """Number of records in a TFRecord file (gzipped or not), streamed record by record."""
+    return scan_records(path)[0]
 
 
 def split_summary(examples_uri: str, split_dirs: dict[str, str]) -> dict:
-    """Record counts and digests per split, plus the root digest over all of examples_uri.
+    """Record counts, file digests and record-content digests per split, plus the root digest.
 
-    A split digest equals pipeline.digest.tree_digest(split_dir).root, so it can be re-verified.
+    A split digest equals pipeline.digest.tree_digest(split_dir).root, so it can be re-verified;
+    a record digest depends only on the records, whatever files hold them.
     """
     tree = tree_digest(examples_uri)
-    counts, digests = {}, {}
+    counts, digests, records = {}, {}, {}
     for split, split_dir in sorted(split_dirs.items()):
         prefix = os.path.relpath(split_dir, examples_uri) + os.sep
         files = {rel[len(prefix):]: sha for rel, sha in tree.files.items()
@@ -117,8 +130,11 @@ def split_summary(examples_uri: str, split_dirs: dict[str, str]) -> dict:
         if not files:
             raise ValueError(f"split {split!r} has no files under {split_dir}")
         digests[split] = root_digest(files)
-        counts[split] = sum(count_records(os.path.join(split_dir, rel)) for rel in sorted(files))
-    return {"split_counts": counts, "split_digests": digests, "examples_root_digest": tree.root}
+        scans = [scan_records(os.path.join(split_dir, rel)) for rel in sorted(files)]
+        counts[split] = sum(count for count, _ in scans)
+        records[split] = f"{sum(total for _, total in scans) % _MOD:064x}"
+    return {"split_counts": counts, "split_digests": digests, "split_record_digests": records,
+            "examples_root_digest": tree.root}
 
 
 def _feature_name(feature) -> str:
@@ -149,7 +165,10 @@ def anomaly_names(anomalies_by_split: dict) -> list[str]:
 
 
 def dataset_version_id(source: list[dict], split_digests: dict, schema_digest: str) -> str:
-    """"dsv-" + 16 hex chars of SHA-256 over source file, split and schema digests (by name)."""
+    """"dsv-" + 16 hex chars of SHA-256 over source file, split and schema digests (by name).
+
+    Pass the splits' record digests, not their file digests, so the id depends on content only.
+    """
     digest = hashlib.sha256()
     for entry in sorted(source, key=lambda item: item["name"]):
         digest.update(f"source\0{entry['name']}\0{entry['sha256']}\n".encode())

@@ -117,6 +117,17 @@ def approve_command(model, version, by, reason, home, metadata_spec, signing_key
     click.echo(f"pushed {model}@{version} to {pushed.destination} (record {pushed.transition.seq})")
 
 
+@_registry_command("push")
+@click.argument("model")
+@click.argument("version", type=int)
+@click.option("--by", "by", default="pipeline", show_default=True, help="Who pushes.")
+def push_command(model, version, by, home, metadata_spec, signing_key_env):
+    """Push an approved version whose push did not happen (e.g. interrupted after approval)."""
+    registry, layout = _open(home, metadata_spec, signing_key_env)
+    pushed = registry.push(model, version, layout.serving_root, actor=by)
+    click.echo(f"pushed {model}@{version} to {pushed.destination} (record {pushed.transition.seq})")
+
+
 @_registry_command("reject")
 @click.argument("model")
 @click.argument("version", type=int)
@@ -177,6 +188,7 @@ def verify_command(as_json, home, metadata_spec, signing_key_env):
 
 
 COMMANDS = [
+    push_command,
     models_command,
     versions_command,
     show_command,

@@ -66,6 +66,18 @@ def test_split_and_examples_root_digests(version, lineage_data):
     assert version.examples_root_digest == _root(everything)
 
 
+def test_split_record_digests_are_order_independent_content_sums(version, lineage_data):
+    import tensorflow as tf
+
+    expected = {}
+    for split in ("train", "eval"):
+        paths = sorted(_split_files(lineage_data, split).values())
+        records = [r.numpy() for r in tf.data.TFRecordDataset(paths, compression_type="GZIP")]
+        total = sum(int.from_bytes(hashlib.sha256(r).digest(), "big") for r in reversed(records))
+        expected[split] = f"{total % 2**256:064x}"
+    assert json.loads(version.split_record_digests) == expected
+
+
 def test_schema_digest_is_sha256_of_schema_file(version, lineage_data):
     assert version.schema_digest == _sha(os.path.join(lineage_data["schema"], "schema.pbtxt"))
 
@@ -132,7 +144,8 @@ def test_span_and_typed_properties(version):
 
 def test_dataset_version_id_is_content_derived(version, lineage_data):
     lines = [f"source\0data.csv\0{json.loads(version.source_files)[0]['sha256']}\n"]
-    lines += [f"split\0{s}\0{d}\n" for s, d in sorted(json.loads(version.split_digests).items())]
+    records = json.loads(version.split_record_digests)
+    lines += [f"split\0{s}\0{d}\n" for s, d in sorted(records.items())]
     lines.append(f"schema\0{version.schema_digest}\n")
     expected = "dsv-" + hashlib.sha256("".join(lines).encode()).hexdigest()[:16]
     assert version.dataset_version_id == expected

@@ -95,7 +95,8 @@ def test_mlmd_stores_dataset_version_with_typed_properties(passing, lineage_data
     stored_type = store.get_artifact_type("DatasetVersion")
     expected = {name: getattr(mlmd, TYPED.get(name, "STRING")) for name in (
         "dataset_version_id", "source_files", "source_sha256", "examples_uri", "split_counts",
-        "split_digests", "examples_root_digest", "schema_digest", "missing_counts",
+        "split_digests", "split_record_digests", "examples_root_digest", "schema_digest",
+        "missing_counts",
         "anomaly_count", "anomaly_names", "processing_steps", "code_revision", "code_dirty",
         "library_versions", "span")}
     assert dict(stored_type.properties) == expected

@@ -1,0 +1,1 @@
+"""LedgerInfraValidator: infra validation in a sandboxed local model server."""
