@@ -10,7 +10,7 @@ from pipeline.paths import DEFAULT_DATASET_CONFIG, ledger_home
 
 # Command modules are imported when the CLI starts; none of them may import tfx or tensorflow at
 # module level, so registry and lineage commands stay fast.
-COMMAND_MODULES = ("pipeline.commands.registry",)
+COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile")
 
 
 @click.group()

@@ -20,12 +20,14 @@ APPROVAL_ID = "ModelApproval"
 DEFAULT_BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
 
-def _eval_config(label: str, slice_by: list[str], accuracy_threshold: float) -> tfma.EvalConfig:
+def _eval_config(label: str, slice_by: list[str], accuracy_threshold: float,
+                 compare_with_baseline: bool = True) -> tfma.EvalConfig:
     """Accuracy floor, no regression against the baseline, and metrics per slice."""
+    change = tfma.GenericChangeThreshold(
+        direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={"value": -1e-10})
     threshold = tfma.MetricThreshold(
         value_threshold=tfma.GenericValueThreshold(lower_bound={"value": accuracy_threshold}),
-        change_threshold=tfma.GenericChangeThreshold(
-            direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={"value": -1e-10}))
+        change_threshold=change if compare_with_baseline else None)
     return tfma.EvalConfig(
         model_specs=[tfma.ModelSpec(
             signature_name="serving_default",
@@ -43,7 +45,7 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
                 source_properties: dict | None, train_steps: int, eval_steps: int,
                 accuracy_threshold: float, hyperparameters: dict | None, approval_mode: str,
                 approval_policy: dict | None, launched_by: str, signing_key_env: str,
-                infra_timeout_s: int) -> list:
+                infra_timeout_s: int, baseline: bool) -> list:
     spec = features.feature_spec(dataset)
     data_root = data_root or dataset.data_dir
     source = tfx.dsl.Importer(
@@ -80,19 +82,20 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         train_args=_train_args(train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
         custom_config={"features": spec, "hyperparameters": hyperparameters or {}})
-    baseline = tfx.dsl.Resolver(
+    resolver = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
         # Only approval blessings count: a model the Evaluator liked but nobody approved is
         # not the model to beat.
         model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
                                        producer_component_id=APPROVAL_ID),
-    ).with_id("latest_blessed_model_resolver")
+    ).with_id("latest_blessed_model_resolver") if baseline else None
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=baseline.outputs["model"],
-        eval_config=_eval_config(dataset.label, dataset.slice_by, accuracy_threshold))
+        baseline_model=resolver.outputs["model"] if resolver else None,
+        eval_config=_eval_config(dataset.label, dataset.slice_by, accuracy_threshold,
+                                 compare_with_baseline=baseline))
     infra_validator = LedgerInfraValidator(
         model=trainer.outputs["model"], examples=example_gen.outputs["examples"],
         timeout_s=infra_timeout_s)
@@ -110,8 +113,9 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         model=trainer.outputs["model"], model_blessing=approval.outputs["blessing"],
         infra_blessing=infra_validator.outputs["blessing"], serving_root=serving_root,
         metadata_connection=metadata_connection, signing_key_env=signing_key_env)
-    return [source, example_gen, statistics_gen, schema_gen, example_validator, transform,
-            lineage, trainer, baseline, evaluator, infra_validator, approval, pusher]
+    return [node for node in (
+        source, example_gen, statistics_gen, schema_gen, example_validator, transform, lineage,
+        trainer, resolver, evaluator, infra_validator, approval, pusher) if node is not None]
 
 
 def default_policy(accuracy_threshold: float) -> dict:
@@ -146,7 +150,7 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
                     hyperparameters: dict | None = None, approval_mode: str = "auto",
                     approval_policy: dict | None = None, launched_by: str = "",
                     signing_key_env: str = "", infra_timeout_s: int = 120,
-                    enable_cache: bool = True) -> tfx.dsl.Pipeline:
+                    baseline: bool = True, enable_cache: bool = True) -> tfx.dsl.Pipeline:
     """The pipeline for one dataset config.
 
     `metadata_connection` is the JSON MLMD spec (pipeline/metadata.py) the approval and push
@@ -160,7 +164,7 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
         train_steps=train_steps, eval_steps=eval_steps, accuracy_threshold=accuracy_threshold,
         hyperparameters=hyperparameters, approval_mode=approval_mode,
         approval_policy=approval_policy, launched_by=launched_by,
-        signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s)
+        signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s, baseline=baseline)
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,

@@ -89,6 +89,23 @@ def loans_in_penguin_home(second_version_run, loans_config, penguin_home) -> Run
     return run
 
 
+@pytest.fixture(scope="session")
+def governed_policy() -> dict:
+    metric = "sparse_categorical_accuracy"
+    return {"name": "two-person", "allowed_approvers": ["alice", "bob"],
+            "metric_floors": {metric: 0.8}, "min_improvement": {metric: 0.0}}
+
+
+@pytest.fixture(scope="session")
+def governed_home(tmp_path_factory, penguins, governed_policy) -> LedgerPaths:
+    """A second store, cold run on the same CSV, manual approval: penguins@1 waits for a person."""
+    from pipeline.local_runner import run_local
+    paths = LedgerPaths(str(tmp_path_factory.mktemp("governed-home")))
+    run_local(penguins, paths, train_steps=TRAIN_STEPS, approval_mode="manual",
+              approval_policy=governed_policy, launched_by="carol")
+    return paths
+
+
 def write_loans_csv(path: str, rows: int = 240, seed: int = 3) -> None:
     """A small synthetic credit dataset unlike penguins: other columns, binary label, gaps."""
     rng = random.Random(seed)

@@ -1,6 +1,7 @@
 """Takes the approval decision for one candidate and records it in the registry (no TFX imports)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from components.model_approval.policy import ApprovalPolicy, Evidence, evaluate
@@ -52,7 +53,8 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
         return Decision("unchanged", PIPELINE_ACTOR, version.version, [
             f"model already registered as {candidate.model_name}@{version.version} "
             f"(stage {version.stage}); nothing to decide"])
-    failures = [str(f) for f in evaluate(policy, evidence)]
+    failures = [str(f) for f in evaluate(policy, _with_deployed_baseline(
+        registry, candidate.model_name, evidence))]
     if candidate.trained_digest and candidate.trained_digest != candidate.model_digest:
         failures.insert(0, f"model_digest: measured {candidate.model_digest[:16]}, "
                            f"required {candidate.trained_digest[:16]} (changed since training)")
@@ -79,6 +81,19 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
 
 
 VALIDATION_RULES = ("evaluator_blessing", "infra_blessing", "model_digest")
+
+
+def _with_deployed_baseline(registry, model_name: str, evidence: Evidence) -> Evidence:
+    """Without a TFMA baseline (none resolved, or a pipeline compiled without the resolver),
+    compare with the metrics recorded for the deployed version."""
+    if evidence.baseline_diffs:
+        return evidence
+    deployed = registry.production(model_name)
+    if deployed is None or not deployed.metrics:
+        return evidence
+    diffs = {name: value - deployed.metrics[name] for name, value in evidence.metrics.items()
+             if isinstance(deployed.metrics.get(name), (int, float))}
+    return dataclasses.replace(evidence, baseline_diffs=diffs)
 
 
 def _validated_reason(evidence: Evidence) -> str:

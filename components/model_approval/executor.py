@@ -57,6 +57,22 @@ def gather_evidence(input_dict) -> Evidence:
     )
 
 
+def registered_model_id(store, model) -> int:
+    """The Model's id in the registry's store.
+
+    Under LocalDagRunner that is `model.id`. On Kubeflow the executor only sees a hash of the
+    KFP artifact name, so the artifact is found by its URI instead.
+    """
+    found = store.get_artifacts_by_id([model.id]) if model.id else []
+    if found and found[0].uri == model.uri:
+        return model.id
+    by_uri = [a for a in store.get_artifacts_by_uri(model.uri)]
+    if not by_uri:
+        raise RuntimeError(f"the Model at {model.uri} is not in the registry's MLMD store; "
+                           "point metadata_connection at the store the pipeline records into")
+    return max(a.id for a in by_uri)
+
+
 def push_source(model, infra) -> str:
     """The directory to deploy: the infra validator's warmed-up copy when it made one."""
     if infra is not None and infra.get_int_custom_property("has_model") == 1:
@@ -71,9 +87,11 @@ class Executor(base_executor.BaseExecutor):
         model = artifact_utils.get_single_instance(input_dict["model"])
         dataset = _optional(input_dict, "dataset_version")
         evidence = gather_evidence(input_dict)
+        registry = Registry.open(exec_properties["metadata_connection"], must_exist=False,
+                                 signing_key_env=exec_properties.get("signing_key_env") or None)
         candidate = Candidate(
             model_name=exec_properties["model_name"],
-            model_artifact_id=model.id,
+            model_artifact_id=registered_model_id(registry.store, model),
             model_uri=model.uri,
             model_digest=model_digest(path_utils.serving_model_path(model.uri)),
             trained_digest=model.get_string_custom_property("model_digest"),
@@ -83,8 +101,6 @@ class Executor(base_executor.BaseExecutor):
             launched_by=exec_properties.get("launched_by") or "",
             metrics=evidence.metrics,
         )
-        registry = Registry.open(exec_properties["metadata_connection"], must_exist=False,
-                                 signing_key_env=exec_properties.get("signing_key_env") or None)
         decision = decide(registry, ApprovalPolicy.from_dict(json.loads(exec_properties["policy"])),
                           exec_properties["mode"], candidate, evidence)
         self._write_blessing(output_dict, decision, candidate, input_dict, evidence)

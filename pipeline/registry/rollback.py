@@ -24,14 +24,16 @@ def _rollback_target(registry, prod: VersionInfo, to_version, versions, history)
                 "returns to a version that was deployed before"
             )
         return verify_pushed(registry, target)
+    # Back means an older version: a newer one that was itself rolled back is only reachable
+    # with an explicit --to.
     earlier = sorted(
-        (v for v in versions if v.version != prod.version and v.stage in _REDEPLOYABLE),
-        key=lambda v: queries.last_deploy_seq(history, v.version),
+        (v for v in versions if v.version < prod.version and v.stage in _REDEPLOYABLE),
+        key=lambda v: v.version,
         reverse=True,
     )
     if not earlier:
         raise RegistryError(
-            f"nothing to roll back to: {prod.identifier} is the only deployed version"
+            f"nothing to roll back to: no version earlier than {prod.identifier} was deployed"
         )
     failures = []
     for candidate in earlier:

@@ -36,6 +36,7 @@ def test_commands_are_exposed():
     assert sorted(c.name for c in COMMANDS) == sorted(
         [
             "models",
+            "push",
             "versions",
             "show",
             "approve",
@@ -97,7 +98,7 @@ def test_rollback_command(ledger, add_version, home):
     add_version("deployed")
     failed = ledger("rollback", MODEL, "--by", "bob", home=home)
     assert failed.exit_code == 1
-    assert "nothing to roll back to: penguins@1 is the only deployed version" in failed.stderr
+    assert "nothing to roll back to: no version earlier than penguins@1 was deployed" in failed.stderr
     add_version("deployed")
     result = ledger("rollback", MODEL, "--by", "bob", "--reason", "drift", home=home)
     assert result.exit_code == 0 and "penguins@2 -> penguins@1" in result.stdout
