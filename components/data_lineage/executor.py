@@ -5,6 +5,7 @@ import json
 import os
 from typing import Any, Dict, List
 
+from tensorflow.core.example import example_pb2
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 from tfx import types
 from tfx.dsl.components.base import base_executor
@@ -72,9 +73,14 @@ def _source_values(source: types.Artifact) -> Dict[str, Any]:
     return {"source_files": json.dumps(files), "source_sha256": source_sha256}
 
 
+def _canonical_example(record: bytes) -> bytes:
+    """A tf.Example re-serialized with map keys sorted: same features, same bytes."""
+    return example_pb2.Example.FromString(record).SerializeToString(deterministic=True)
+
+
 def _examples_values(examples: types.Artifact, schema: types.Artifact) -> Dict[str, Any]:
     """The immutable copy: record counts and digests per split, root digest, schema digest."""
-    splits = lineage.split_summary(examples.uri, _split_dirs(examples))
+    splits = lineage.split_summary(examples.uri, _split_dirs(examples), _canonical_example)
     return {
         "examples_uri": examples.uri,
         "split_counts": json.dumps(splits["split_counts"], sort_keys=True),

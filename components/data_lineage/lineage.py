@@ -76,11 +76,14 @@ def source_files(source_dir: str, recorded_sha256: str = "", recorded_files: str
 
 
 def recorded_properties(source_dir: str) -> dict[str, str]:
-    """RawData Importer properties to record at run start: {"sha256": root, "files": JSON}."""
-    files, _ = source_files(source_dir)
+    """RawData Importer properties to record at run start: {"sha256", "files": JSON}.
+
+    `sha256` is what `source_sha256` will be: the file's own digest when the directory holds one
+    file (so it can be compared with `sha256sum data.csv`), else the root digest.
+    """
+    files, source_sha256 = source_files(source_dir)
     recorded = [{key: entry[key] for key in ("name", "size", "sha256")} for entry in files]
-    return {"sha256": root_digest({e["name"]: e["sha256"] for e in files}),
-            "files": json.dumps(recorded, sort_keys=True)}
+    return {"sha256": source_sha256, "files": json.dumps(recorded, sort_keys=True)}
 
 
 def _file_entry(source_dir: str, name: str, sha256: str) -> dict:
@@ -88,11 +91,12 @@ def _file_entry(source_dir: str, name: str, sha256: str) -> dict:
     return {"name": name, "uri": path, "size": os.path.getsize(path), "sha256": sha256}
 
 
-def scan_records(path: str) -> tuple[int, int]:
+def scan_records(path: str, canonical=None) -> tuple[int, int]:
     """(record count, sum of the records' SHA-256 values mod 2**256) of a TFRecord file.
 
     The sum is an order-independent digest of the records' content: ExampleGen's output files
-    differ from run to run in compression and order, while the records themselves do not.
+    differ from run to run in compression and order, and a proto's map fields serialize in no
+    fixed order, so `canonical` (bytes -> bytes) can re-encode each record deterministically.
     """
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
@@ -105,7 +109,8 @@ def scan_records(path: str) -> tuple[int, int]:
             body = handle.read(length + _TFRECORD_FOOTER)
             if len(body) < length + _TFRECORD_FOOTER:
                 raise ValueError(f"truncated TFRecord in {path}")
-            total = (total + int.from_bytes(hashlib.sha256(body[:length]).digest(), "big")) % _MOD
+            record = canonical(body[:length]) if canonical else body[:length]
+            total = (total + int.from_bytes(hashlib.sha256(record).digest(), "big")) % _MOD
             count += 1
     return count, total
 
@@ -115,7 +120,7 @@ def count_records(path: str) -> int:
     return scan_records(path)[0]
 
 
-def split_summary(examples_uri: str, split_dirs: dict[str, str]) -> dict:
+def split_summary(examples_uri: str, split_dirs: dict[str, str], canonical=None) -> dict:
     """Record counts, file digests and record-content digests per split, plus the root digest.
 
     A split digest equals pipeline.digest.tree_digest(split_dir).root, so it can be re-verified;
@@ -130,7 +135,7 @@ def split_summary(examples_uri: str, split_dirs: dict[str, str]) -> dict:
         if not files:
             raise ValueError(f"split {split!r} has no files under {split_dir}")
         digests[split] = root_digest(files)
-        scans = [scan_records(os.path.join(split_dir, rel)) for rel in sorted(files)]
+        scans = [scan_records(os.path.join(split_dir, rel), canonical) for rel in sorted(files)]
         counts[split] = sum(count for count, _ in scans)
         records[split] = f"{sum(total for _, total in scans) % _MOD:064x}"
     return {"split_counts": counts, "split_digests": digests, "split_record_digests": records,

@@ -72,7 +72,8 @@ def test_split_record_digests_are_order_independent_content_sums(version, lineag
     expected = {}
     for split in ("train", "eval"):
         paths = sorted(_split_files(lineage_data, split).values())
-        records = [r.numpy() for r in tf.data.TFRecordDataset(paths, compression_type="GZIP")]
+        records = [tf.train.Example.FromString(r.numpy()).SerializeToString(deterministic=True)
+                   for r in tf.data.TFRecordDataset(paths, compression_type="GZIP")]
         total = sum(int.from_bytes(hashlib.sha256(r).digest(), "big") for r in reversed(records))
         expected[split] = f"{total % 2**256:064x}"
     assert json.loads(version.split_record_digests) == expected

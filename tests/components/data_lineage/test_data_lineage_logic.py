@@ -63,6 +63,12 @@ def test_recorded_properties_format(tmp_path):
     assert source_sha256 == recorded["sha256"]  # several files: the root digest
 
 
+def test_recorded_sha256_of_a_single_file_is_the_file_digest(tmp_path):
+    (tmp_path / "only.csv").write_bytes(b"a,b\n1,2\n")
+    recorded = lineage.recorded_properties(str(tmp_path))
+    assert recorded["sha256"] == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
+
+
 def test_source_files_empty_directory_fails(tmp_path):
     with pytest.raises(lineage.SourceFileError, match="no source files"):
         lineage.source_files(str(tmp_path))
