@@ -20,7 +20,7 @@ test: $(STAMP)
 compile: $(STAMP)
 	$(VENV)/bin/ledger compile
 
-bench: $(STAMP)
+bench: run
 	$(PY) -m benchmarks.run_all
 
 reliability: $(STAMP)

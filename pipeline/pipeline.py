@@ -41,15 +41,13 @@ def _eval_config(label: str, slice_by: list[str], accuracy_threshold: float,
         ])])
 
 
-def _components(*, dataset, data_root, serving_root, metadata_connection: str,
-                source_properties: dict | None, train_steps: int, eval_steps: int,
-                accuracy_threshold: float, hyperparameters: dict | None, approval_mode: str,
-                approval_policy: dict | None, launched_by: str, signing_key_env: str,
-                infra_timeout_s: int, baseline: bool) -> list:
+def data_components(dataset, data_root, source_properties: dict | None = None,
+                    with_transform: bool = True, source_dir=None, span: int = 0) -> list:
+    """Ingestion through DataLineage: RawData, ExampleGen, statistics, schema, validation,
+    Transform (unless `with_transform` is false) and the DatasetVersion (the last node)."""
     spec = features.feature_spec(dataset)
-    data_root = data_root or dataset.data_dir
     source = tfx.dsl.Importer(
-        source_uri=data_root, artifact_type=RawData, reimport=False,
+        source_uri=source_dir or data_root, artifact_type=RawData, reimport=False,
         properties=source_properties or {}).with_id("RawDataImporter")
     example_gen = TypedCsvExampleGen(
         input_base=data_root, file_pattern=dataset.file_pattern, column_types=ColumnTypes(
@@ -66,16 +64,29 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         preprocessing_fn=PREPROCESSING_FN, custom_config={"features": spec},
         # StatisticsGen already describes the raw data; Transform's own pre/post statistics
         # would cost about a third of its run time and nothing reads them.
-        disable_statistics=True)
+        disable_statistics=True) if with_transform else None
     lineage = DataLineage(
         source=source.outputs["result"],
         examples=example_gen.outputs["examples"],
         statistics=statistics_gen.outputs["statistics"],
         schema=schema_gen.outputs["schema"],
         anomalies=example_validator.outputs["anomalies"],
-        transform_graph=transform.outputs["transform_graph"],
+        transform_graph=transform.outputs["transform_graph"] if transform else None,
         processing_steps=_processing_steps(dataset, spec),
-        module_paths=["models.preprocessing", "components.csv_ingest.parsing"])
+        module_paths=["models.preprocessing", "components.csv_ingest.parsing"], span=span)
+    return [node for node in (source, example_gen, statistics_gen, schema_gen, example_validator,
+                              transform, lineage) if node is not None]
+
+
+def _components(*, dataset, data_root, serving_root, metadata_connection: str,
+                source_properties: dict | None, train_steps: int, eval_steps: int,
+                accuracy_threshold: float, hyperparameters: dict | None, approval_mode: str,
+                approval_policy: dict | None, launched_by: str, signing_key_env: str,
+                infra_timeout_s: int, baseline: bool, source_dir=None, span: int = 0) -> list:
+    spec = features.feature_spec(dataset)
+    data = data_components(dataset, data_root or dataset.data_dir, source_properties,
+                           source_dir=source_dir, span=span)
+    source, example_gen, statistics_gen, schema_gen, example_validator, transform, lineage = data
     trainer = LedgerTrainer(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
@@ -116,9 +127,8 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         model=trainer.outputs["model"], model_blessing=approval.outputs["blessing"],
         infra_blessing=infra_validator.outputs["blessing"], serving_root=serving_root,
         metadata_connection=metadata_connection, signing_key_env=signing_key_env)
-    return [node for node in (
-        source, example_gen, statistics_gen, schema_gen, example_validator, transform, lineage,
-        trainer, resolver, evaluator, infra_validator, approval, pusher) if node is not None]
+    return data + [node for node in (trainer, resolver, evaluator, infra_validator, approval,
+                                     pusher) if node is not None]
 
 
 def default_policy(accuracy_threshold: float) -> dict:
@@ -147,7 +157,7 @@ def _processing_steps(dataset, spec: dict) -> list[dict]:
 
 def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_root: str,
                     metadata_connection: str, data_root=None, metadata_connection_config=None,
-                    source_properties: dict | None = None,
+                    source_properties: dict | None = None, source_dir=None, span: int = 0,
                     beam_pipeline_args: list[str] | None = None, train_steps=200,
                     eval_steps=20, accuracy_threshold: float = 0.8,
                     hyperparameters: dict | None = None, approval_mode: str = "auto",
@@ -159,7 +169,9 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
     `metadata_connection` is the JSON MLMD spec (pipeline/metadata.py) the approval and push
     components write the registry through; `data_root` overrides the config's data directory
     (a RuntimeParameter on Kubeflow); `source_properties` are the RawData digests a runner
-    recorded at start.
+    recorded at start. For a config whose path has `{SPAN}`, ExampleGen's driver resolves the
+    span; `source_dir` is the span directory the runner resolved (the RawData) and `span` its
+    number, which DataLineage checks against the span ExampleGen read.
     """
     components = _components(
         dataset=dataset, data_root=data_root, serving_root=serving_root,
@@ -167,7 +179,8 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
         train_steps=train_steps, eval_steps=eval_steps, accuracy_threshold=accuracy_threshold,
         hyperparameters=hyperparameters, approval_mode=approval_mode,
         approval_policy=approval_policy, launched_by=launched_by,
-        signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s, baseline=baseline)
+        signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s, baseline=baseline,
+        source_dir=source_dir, span=span)
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
