@@ -15,6 +15,7 @@ run: $(STAMP)
 	$(VENV)/bin/ledger run
 
 test: $(STAMP)
+	scripts/install_test_deps.sh
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 compile: $(STAMP)

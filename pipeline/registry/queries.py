@@ -17,6 +17,11 @@ def _artifacts(store, query: str) -> list:
 
 def version_artifacts(store, model_name: str | None = None, version: int | None = None) -> list:
     """ModelVersion artifacts, optionally of one model and one version."""
+    if model_name is not None and version is not None:
+        # The artifact's unique name is the identifier: an index lookup, not a property scan.
+        found = store.get_artifact_by_type_and_name(schema.MODEL_VERSION,
+                                                    f"{model_name}@{int(version)}")
+        return [found] if found is not None else []
     query = f"type = {q(schema.MODEL_VERSION)}"
     if model_name is not None:
         query += f" AND properties.model_name.string_value = {q(model_name)}"

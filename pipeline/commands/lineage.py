@@ -1,0 +1,132 @@
+"""`ledger` lineage commands: trace, impact, as-of, diff and report; they only read MLMD."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from datetime import datetime, timezone
+
+import click
+from ml_metadata import errors as mlmd_errors
+
+from pipeline import metadata, paths
+from pipeline.lineage import LineageError, LineageGraph, dot, text
+from pipeline.lineage.api import Lineage
+from pipeline.lineage.report import report_html
+from pipeline.registry import RegistryError
+
+_FAILURES = (LineageError, RegistryError, mlmd_errors.StatusError, OSError, ValueError, KeyError)
+
+
+def _handled(command):
+    """Turn store and query failures into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except _FAILURES as exc:
+            message = f"missing {exc} in the connection spec" if isinstance(exc, KeyError) else exc
+            click.echo(f"error: {message}".splitlines()[0], err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _lineage_command(name: str, *, formats: bool = True):
+    """click.command plus --json/--dot (when `formats`), --home and --metadata."""
+
+    def decorate(function):
+        command = _handled(function)
+        if formats:
+            command = click.option("--dot", "as_dot", is_flag=True,
+                                   help="Print Graphviz DOT source.")(command)
+            command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
+        command = click.option("--metadata", "metadata_spec", default=None,
+                               help='MLMD connection spec, e.g. {"sqlite": PATH}.')(command)
+        command = click.option("--home", default=None,
+                               help="Ledger home (default $LEDGER_HOME or .ledger/).")(command)
+        return click.command(name)(command)
+
+    return decorate
+
+
+def _open(home, metadata_spec) -> tuple[Lineage, str]:
+    if metadata_spec:
+        try:
+            json.loads(metadata_spec)
+        except ValueError as exc:
+            raise LineageError(f"--metadata is not a JSON connection spec ({exc})") from None
+    spec = metadata_spec or metadata.sqlite_spec(paths.ledger_home(home).metadata_path)
+    return Lineage.open(spec), spec
+
+
+def _emit(result, as_json: bool, as_dot: bool, human, graph: LineageGraph, title: str) -> None:
+    if as_json and as_dot:
+        raise click.UsageError("choose one of --json and --dot")
+    if as_json:
+        click.echo(text.as_json(result))
+    elif as_dot:
+        click.echo(dot.graph_dot(graph, title), nl=False)
+    else:
+        click.echo(human(result))
+
+
+@_lineage_command("trace")
+@click.argument("target")
+def trace_command(target, as_json, as_dot, home, metadata_spec):
+    """Trace TARGET (MODEL@VERSION, MODEL@production, ...) upstream to its data and code."""
+    found = _open(home, metadata_spec)[0].trace(target)
+    _emit(found, as_json, as_dot, text.trace_text, found.graph, found.version.identifier)
+
+
+@_lineage_command("impact")
+@click.argument("target")
+def impact_command(target, as_json, as_dot, home, metadata_spec):
+    """Everything downstream of TARGET: a dataset version id (dsv-...) or a file's SHA-256."""
+    found = _open(home, metadata_spec)[0].impact(target)
+    _emit(found, as_json, as_dot, text.impact_text, found.graph, f"impact of {target}")
+
+
+@_lineage_command("as-of")
+@click.argument("model")
+@click.argument("time")
+def as_of_command(model, time, as_json, as_dot, home, metadata_spec):
+    """Which version of MODEL was deployed at TIME (ISO-8601 UTC), by whom, on what data."""
+    lineage = _open(home, metadata_spec)[0]
+    found = lineage.as_of(model, time)
+    graph = lineage.trace_version(found.version).graph if found.deployed and as_dot else None
+    title = f"{model} at {found.at}: " + (found.version.identifier if found.deployed else "none")
+    _emit(found, as_json, as_dot, text.as_of_text, graph or LineageGraph([], []), title)
+
+
+@_lineage_command("diff", formats=True)
+@click.argument("a")
+@click.argument("b")
+def diff_command(a, b, as_json, as_dot, home, metadata_spec):
+    """Compare two versions (MODEL@A MODEL@B): metrics, hyperparameters, data, code, digests."""
+    found = _open(home, metadata_spec)[0].diff(a, b)
+    if as_dot and not as_json:
+        return click.echo(dot.diff_dot(found.graph_a, found.graph_b, f"{found.a} vs {found.b}"),
+                          nl=False)
+    _emit(found, as_json, as_dot, text.diff_text, found.graph_a, "")
+
+
+@_lineage_command("report", formats=False)
+@click.argument("target")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="HTML file to write.")
+def report_command(target, out, home, metadata_spec):
+    """Write a self-contained HTML page of TARGET's lineage: the graph and every node's facts."""
+    lineage, spec = _open(home, metadata_spec)
+    found = lineage.trace(target)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    page = report_html(found, store=spec, generated_at=now)
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    click.echo(f"wrote {os.path.abspath(out)} ({len(found.graph.nodes)} nodes)")
+
+
+COMMANDS = [trace_command, impact_command, as_of_command, diff_command, report_command]
