@@ -22,14 +22,8 @@ from pipeline.metadata import open_store, sqlite_spec
 
 TRACE_TARGET_MS, PROCESS_TARGET_S = 50.0, 2.0
 MODELS, SAMPLES, PROCESS_SAMPLES = 10, 30, 5
-# Runs `ledger` exactly as its console script does, with the lineage commands registered even
-# before pipeline/cli.py lists them.
-LAUNCHER = (
-    "import sys; from pipeline import cli\n"
-    "if 'pipeline.commands.lineage' not in cli.COMMAND_MODULES:\n"
-    "    cli.COMMAND_MODULES += ('pipeline.commands.lineage',)\n"
-    "sys.exit(cli.main(sys.argv[1:]))"
-)
+# The `ledger` console script installed next to this interpreter.
+LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
 
 
 def _ms(samples: list[float]) -> dict:
@@ -72,7 +66,7 @@ def _in_process(spec: str, targets: list[str]) -> dict:
 def _whole_process(spec: str, targets: list[str]) -> dict:
     seconds = []
     for target in targets[:PROCESS_SAMPLES]:
-        command = [sys.executable, "-c", LAUNCHER, "trace", target, "--metadata", spec]
+        command = [LEDGER, "trace", target, "--metadata", spec]
         started = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
         seconds.append(time.perf_counter() - started)

@@ -60,7 +60,7 @@ def _open(home, metadata_spec) -> tuple[Lineage, str]:
         except ValueError as exc:
             raise LineageError(f"--metadata is not a JSON connection spec ({exc})") from None
     spec = metadata_spec or metadata.sqlite_spec(paths.ledger_home(home).metadata_path)
-    return Lineage.open(spec), spec
+    return Lineage.open(spec, paths.ledger_home(home)), spec
 
 
 def _emit(result, as_json: bool, as_dot: bool, human, graph: LineageGraph, title: str) -> None:
@@ -77,8 +77,15 @@ def _emit(result, as_json: bool, as_dot: bool, human, graph: LineageGraph, title
 @_lineage_command("trace")
 @click.argument("target")
 def trace_command(target, as_json, as_dot, home, metadata_spec):
-    """Trace TARGET (MODEL@VERSION, MODEL@production, ...) upstream to its data and code."""
-    found = _open(home, metadata_spec)[0].trace(target)
+    """Trace TARGET upstream to its data and code: MODEL@VERSION, MODEL@production, a
+    prediction id (MODEL@VERSION:HEX) or a receipt JSON file (its signature is verified first)."""
+    lineage = _open(home, metadata_spec)[0]
+    verified = lineage.verified_receipt(target)
+    found = lineage.trace(target)
+    if verified is not None and not (as_json or as_dot):
+        how = "HMAC checked" if verified.hmac_checked else "unsigned: no key to check"
+        click.echo(f"prediction {verified.receipt.prediction_id} at {verified.receipt.issued_at}"
+                   f": receipt valid ({how})")
     _emit(found, as_json, as_dot, text.trace_text, found.graph, found.version.identifier)
 
 

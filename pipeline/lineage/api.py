@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+
 from ml_metadata.metadata_store.metadata_store import ListOptions
 
 from pipeline import metadata
+from pipeline.paths import LedgerPaths
 from pipeline.registry import StoreMissingError, Transition, VersionInfo
 from pipeline.registry.reader import RegistryReader
 
@@ -16,15 +21,21 @@ from .errors import EmptyStoreError, LineageError
 from .records import AsOf, Impact, Trace, VersionDiff
 
 
+PREDICTION_ID = re.compile(r"[A-Za-z0-9_-]+@\d+:[0-9a-f]{32}")
+
+
 class Lineage:
     """Lineage queries over an MLMD store; versions, aliases and history come from the registry."""
 
-    def __init__(self, store):
+    def __init__(self, store, paths: LedgerPaths | None = None,
+                 key_env: str = "LEDGER_SIGNING_KEY"):
         self.store = store
         self.registry = RegistryReader(store)
+        self.paths = paths  # where prediction captures live, for prediction-id targets
+        self.key_env = key_env  # the variable holding the receipts' HMAC key
 
     @classmethod
-    def open(cls, spec: str | dict) -> Lineage:
+    def open(cls, spec: str | dict, paths: LedgerPaths | None = None) -> Lineage:
         """Open the store named by `spec` (pipeline/metadata.py); never creates one."""
         try:
             store = metadata.open_store(spec, must_exist=True)
@@ -34,11 +45,34 @@ class Lineage:
             raise LineageError(f"cannot open the MLMD store: {exc}") from exc
         if not store.get_artifacts(list_options=ListOptions(limit=1)):
             raise EmptyStoreError("the MLMD store is empty: no pipeline has run against it")
-        return cls(store)
+        return cls(store, paths)
 
     def resolve_trace_target(self, target: str) -> VersionInfo:
-        """What `trace` starts from; today MODEL@VERSION or MODEL@alias (production, latest...)."""
+        """What `trace` starts from: MODEL@VERSION, MODEL@alias, a prediction id, or a receipt
+        file; a receipt (found or given) must pass verification first."""
+        verified = self.verified_receipt(target)
+        if verified is not None:
+            return self.registry.version(verified.receipt.model, verified.receipt.version)
         return self.registry.resolve(target.strip())
+
+    def verified_receipt(self, target: str):
+        """The VerifiedReceipt behind a prediction id or receipt file, or None for other targets;
+        a receipt that fails verification raises LineageError naming why."""
+        from pipeline.serving import receipts  # no TF: receipts and capture are plain Python
+
+        is_file = os.path.isfile(target)
+        if not is_file and not PREDICTION_ID.fullmatch(target.strip()):
+            return None
+        try:
+            if is_file:
+                receipt = _single_receipt(target, receipts)
+            elif self.paths is None:
+                raise LineageError("tracing a prediction id needs the ledger home's captures")
+            else:
+                receipt = receipts.find_receipt(self.paths, target.strip())
+            return receipts.verify_receipt(self.registry, receipt, key_env=self.key_env)
+        except (receipts.ReceiptError, ValueError) as exc:
+            raise LineageError(str(exc)) from None
 
     def trace_version(self, info: VersionInfo) -> Trace:
         """The upstream trace of a version the caller already resolved (e.g. from a receipt)."""
@@ -63,3 +97,12 @@ class Lineage:
     def diff(self, a: str, b: str) -> VersionDiff:
         """Two versions (MODEL@VERSION or alias) side by side."""
         return diff_module.diff_traces(self.trace(a), self.trace(b))
+
+
+def _single_receipt(path: str, receipts):
+    """The one receipt in a JSON file (a receipt, a served response or a capture line)."""
+    with open(path, encoding="utf-8") as handle:
+        found = receipts.receipts_in(json.load(handle))
+    if len(found) != 1:
+        raise LineageError(f"{path} holds {len(found)} receipts; trace takes one")
+    return found[0]

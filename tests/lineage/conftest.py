@@ -17,14 +17,8 @@ from pipeline.metadata import open_store, sqlite_spec
 from pipeline.paths import PROJECT_ROOT
 
 PENGUINS_CSV = os.path.join(PROJECT_ROOT, "data", "penguins", "penguins.csv")
-# `ledger` exactly as its console script starts, with the lineage commands registered even
-# before pipeline/cli.py lists them.
-LAUNCHER = (
-    "import sys; from pipeline import cli\n"
-    "if 'pipeline.commands.lineage' not in cli.COMMAND_MODULES:\n"
-    "    cli.COMMAND_MODULES += ('pipeline.commands.lineage',)\n"
-    "sys.exit(cli.main(sys.argv[1:]))"
-)
+# The `ledger` console script installed next to this interpreter.
+LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
 
 
 @dataclass
@@ -95,7 +89,7 @@ def ledger():
     """ledger(*args) -> CompletedProcess of the real CLI in a fresh Python process."""
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-c", LAUNCHER, *args], cwd=PROJECT_ROOT,
+        return subprocess.run([LEDGER, *args], cwd=PROJECT_ROOT,
                               capture_output=True, text=True, timeout=120)
 
     return run

@@ -1,0 +1,154 @@
+"""`ledger` serving commands: serve (TF Serving REST + receipts), predict, verify-receipt."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import sys
+
+import click
+from ml_metadata import errors as mlmd_errors
+
+from pipeline import metadata, paths
+from pipeline.registry import Registry, RegistryError
+from pipeline.serving.errors import ReceiptError, ServingError
+from pipeline.serving.receipts import DEFAULT_KEY_ENV, receipts_in, verify_receipt
+
+_FAILURES = (RegistryError, ServingError, mlmd_errors.StatusError, OSError, ValueError)
+
+
+def _command(name: str):
+    """click.command plus --home, --metadata and --signing-key-env, failures as one line, exit 1."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def handled(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except _FAILURES as exc:
+                click.echo(f"error: {exc}".splitlines()[0], err=True)
+                sys.exit(1)
+
+        for option in (
+            click.option("--signing-key-env", default=DEFAULT_KEY_ENV, show_default=True,
+                         help="Environment variable holding the receipts' HMAC key."),
+            click.option("--metadata", "metadata_spec", default=None,
+                         help='MLMD spec, e.g. {"sqlite": PATH} (default: the home\'s store).'),
+            click.option("--home", default=None, help="Ledger home directory."),
+        ):
+            handled = option(handled)
+        return click.command(name)(handled)
+
+    return decorate
+
+
+def _load(identifier, home, metadata_spec, signing_key_env, capture_rate):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep stdout/stderr readable
+    from pipeline.serving.predictor import Predictor  # imports tensorflow when loading
+
+    return Predictor.load(identifier, paths.ledger_home(home), capture_rate=capture_rate,
+                          key_env=signing_key_env, metadata_spec=metadata_spec)
+
+
+def _describe(predictor) -> list[str]:
+    info, issuer = predictor.version, predictor.issuer
+    signing = (f"signed with ${issuer.key_env}" if issuer.signing
+               else f"UNSIGNED (set ${issuer.key_env} to sign)")
+    return [
+        f"serving {info.identifier} (stage {info.stage}, digest {info.model_digest[:16]}..., "
+        f"{predictor.loaded.files_checked} files verified)",
+        f"receipts: {signing}",
+        f"capture: rate {predictor.capture.rate} under {predictor.capture.directory}",
+    ]
+
+
+def _stop(signum, frame):
+    raise SystemExit(0)  # unwinds serve_forever so the capture file and execution are closed
+
+
+@_command("serve")
+@click.option("--model", "identifier", required=True,
+              help="MODEL@production, MODEL@latest-approved or MODEL@VERSION.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--capture-rate", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Fraction of predictions written to the capture files.")
+def serve_command(identifier, port, host, capture_rate, home, metadata_spec, signing_key_env):
+    """Serve a verified model version over TF Serving's REST API; each prediction gets a receipt."""
+    from pipeline.serving.server import make_server
+
+    predictor = _load(identifier, home, metadata_spec, signing_key_env, capture_rate)
+    server = make_server(predictor, host, port)
+    bound_host, bound_port = server.server_address[:2]
+    for line in _describe(predictor):
+        click.echo(line)
+    click.echo(f"listening on http://{bound_host}:{bound_port}/v1/models/"
+               f"{predictor.version.model_name}")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        predictor.close()
+        click.echo(f"stopped; captured to {', '.join(predictor.capture.files) or 'no file'}",
+                   err=True)
+
+
+def _read_json(path: str):
+    with open(path, encoding="utf-8") if path != "-" else sys.stdin as handle:
+        try:
+            return json.load(handle)
+        except ValueError as exc:
+            raise ServingError(f"{path} is not valid JSON: {exc}") from None
+
+
+@_command("predict")
+@click.argument("identifier")
+@click.option("--instances", "instances_file", required=True,
+              help='JSON file ("-" for stdin): {"instances": [{column: value}, ...]} or a list.')
+@click.option("--capture-rate", default=1.0, show_default=True, type=click.FloatRange(0, 1))
+def predict_command(identifier, instances_file, capture_rate, home, metadata_spec,
+                    signing_key_env):
+    """Predict once with MODEL@ID on a JSON file of raw rows; prints predictions and receipts."""
+    raw = _read_json(instances_file)
+    instances = raw.get("instances") if isinstance(raw, dict) else raw
+    if not isinstance(instances, list):
+        raise ServingError(f'{instances_file}: expected {{"instances": [...]}} or a JSON list')
+    with _load(identifier, home, metadata_spec, signing_key_env, capture_rate) as predictor:
+        predictions = predictor.predict(instances)
+    click.echo(json.dumps({
+        "predictions": [p.outputs for p in predictions],
+        "receipts": [p.receipt.to_dict() for p in predictions],
+    }, indent=2))
+
+
+@_command("verify-receipt")
+@click.argument("receipt_file")
+def verify_receipt_command(receipt_file, home, metadata_spec, signing_key_env):
+    """Check receipts against the registry and the HMAC key: exit 0 if all valid, 1 with why."""
+    layout = paths.ledger_home(home)
+    spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
+    registry = Registry.open(spec, must_exist=True)
+    failures = 0
+    for raw in receipts_in(_read_json(receipt_file)):
+        try:
+            checked = verify_receipt(registry, raw, key_env=signing_key_env)
+        except ReceiptError as exc:
+            failures += 1
+            click.echo(f"invalid: {exc}", err=True)
+            continue
+        how = ("HMAC checked" if checked.hmac_checked
+               else f"HMAC NOT checked: no key in ${signing_key_env}")
+        click.echo(f"valid: {checked.receipt.prediction_id} ({how}; "
+                   f"{checked.receipt.model}@{checked.receipt.version} is now {checked.stage})")
+    if failures:
+        sys.exit(1)
+
+
+COMMANDS = [serve_command, predict_command, verify_receipt_command]

@@ -1,0 +1,139 @@
+"""Predictor: a verified registry version served in-process, each prediction with a receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline import metadata
+from pipeline.paths import LedgerPaths, ledger_home
+from pipeline.registry import LoadedVersion, Registry, VersionInfo
+
+from .capture import CaptureWriter
+from .errors import InstanceError, ServingError
+from .receipts import DEFAULT_KEY_ENV, Receipt, ReceiptIssuer
+
+SIGNATURE = "serving_default"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One instance's model outputs (TF Serving row format) and the receipt that proves them."""
+
+    outputs: dict
+    receipt: Receipt
+
+    @property
+    def class_name(self) -> str | None:
+        return self.outputs.get("classes")
+
+    @property
+    def class_id(self) -> int | None:
+        return self.outputs.get("class_ids")
+
+    @property
+    def probabilities(self) -> list[float] | None:
+        return self.outputs.get("probabilities")
+
+
+def _rows(outputs: dict, count: int) -> list[dict]:
+    """Batched output tensors -> one plain-JSON dict per instance; bytes become str."""
+    columns = {name: tensor.numpy().tolist() for name, tensor in outputs.items()}
+    rows = [{} for _ in range(count)]
+    for name, values in columns.items():
+        for row, value in zip(rows, values, strict=True):
+            row[name] = value.decode("utf-8") if isinstance(value, bytes) else value
+    return rows
+
+
+class Predictor:
+    """Loads `MODEL@ID` through the registry's verified load and predicts on raw feature dicts."""
+
+    def __init__(self, loaded: LoadedVersion, model, encoder, issuer, capture: CaptureWriter):
+        self.loaded, self.issuer, self.capture = loaded, issuer, capture
+        self._model = model  # the signature needs the loaded object (variables, tables) alive
+        self._signature = model.signatures[SIGNATURE]
+        self._encoder = encoder
+        import tensorflow as tf
+
+        self._constant = tf.constant
+
+    @classmethod
+    def load(cls, identifier: str, paths: LedgerPaths | None = None, *, capture_rate=1.0,
+             key_env=DEFAULT_KEY_ENV, metadata_spec: str | dict | None = None) -> Predictor:
+        """Resolve and re-verify `identifier`, load its SavedModel, and warm it up."""
+        paths = paths or ledger_home()
+        spec = metadata_spec or metadata.sqlite_spec(paths.metadata_path)
+        registry = Registry.open(spec, must_exist=True)
+        loaded = registry.load_path(identifier)
+        capture = CaptureWriter(registry.store, loaded.version, paths.captures_root, capture_rate)
+        import tensorflow as tf  # heavy: only loading a model pays for it
+
+        from .examples import ExampleEncoder, raw_feature_spec
+
+        model = tf.saved_model.load(loaded.path)
+        if SIGNATURE not in model.signatures:
+            raise ServingError(f"{loaded.path} has no {SIGNATURE} signature")
+        encoder = ExampleEncoder(raw_feature_spec(model.signatures[SIGNATURE]))
+        info = loaded.version
+        issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, key_env)
+        predictor = cls(loaded, model, encoder, issuer, capture)
+        predictor._run([b""])  # first call traces and initialises tables; keep it off the clock
+        return predictor
+
+    @property
+    def version(self) -> VersionInfo:
+        return self.loaded.version
+
+    @property
+    def feature_spec(self) -> dict[str, str] | None:
+        """Raw feature name -> float|int64|bytes as the model parses it (None: types inferred)."""
+        return self._encoder.spec
+
+    def predict(self, instances: list[dict]) -> list[Prediction]:
+        """One model call per batch; every prediction gets a receipt, sampled ones a line."""
+        outputs, features = self._infer(instances)
+        receipts = [self.issuer.issue() for _ in outputs]
+        self._capture(features, outputs, receipts)
+        return [Prediction(o, r) for o, r in zip(outputs, receipts, strict=True)]
+
+    def _infer(self, instances: list[dict]) -> tuple[list[dict], list[dict]]:
+        """Model outputs and normalised features, without receipts or capture."""
+        serialized, features = self._encode(instances)
+        return self._run(serialized), features
+
+    def _encode(self, instances: list[dict]) -> tuple[list[bytes], list[dict]]:
+        if not isinstance(instances, list):
+            raise InstanceError(f"instances must be a list, got {type(instances).__name__}")
+        encoded = [self._encoder.encode(i, instance) for i, instance in enumerate(instances)]
+        return [e[0] for e in encoded], [e[1] for e in encoded]
+
+    def _run(self, serialized: list[bytes]) -> list[dict]:
+        if not serialized:
+            return []
+        outputs = self._signature(examples=self._constant(serialized))
+        return _rows(outputs, len(serialized))
+
+    def _capture(self, features, outputs, receipts) -> None:
+        records = [
+            {
+                "prediction_id": receipt.prediction_id,
+                "issued_at": receipt.issued_at,
+                "features": row_features,
+                "outputs": row_outputs,
+                "receipt": receipt.to_dict(),
+            }
+            for row_features, row_outputs, receipt in zip(features, outputs, receipts, strict=True)
+            if self.capture.sample()
+        ]
+        if records:
+            self.capture.write(records)
+
+    def close(self) -> None:
+        """Close the capture file and mark the Serving execution complete."""
+        self.capture.close()
+
+    def __enter__(self) -> Predictor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

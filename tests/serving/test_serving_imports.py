@@ -1,0 +1,28 @@
+"""Serving modules the CLI imports at start-up must not pull in TensorFlow or TFX."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from pipeline.commands.serve import COMMANDS
+from pipeline.paths import PROJECT_ROOT
+
+CHECK = (
+    "import json, sys\n"
+    "import pipeline.serving.receipts, pipeline.serving.capture, pipeline.commands.serve\n"
+    "import pipeline.serving, pipeline.serving.server\n"
+    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tfx'))\n"
+    "print(json.dumps(heavy))\n"
+)
+
+
+def test_importing_receipts_capture_and_the_commands_leaves_tf_and_tfx_out():
+    done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=120, check=True)
+    assert json.loads(done.stdout) == []
+
+
+def test_serving_commands_are_exposed():
+    assert [c.name for c in COMMANDS] == ["serve", "predict", "verify-receipt"]

@@ -1,0 +1,111 @@
+"""Predictor on the shared pipeline run: verified loading, accuracy, receipts, capture, tamper."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.registry import DigestMismatchError
+from pipeline.serving import InstanceError, Predictor
+from pipeline.serving.capture import read_lines
+
+pytestmark = pytest.mark.pipeline
+
+
+@pytest.fixture(scope="module")
+def predictor(served_home):
+    with Predictor.load("penguins@1", served_home) as loaded:
+        yield loaded
+
+
+def _features(row: dict, label: str) -> dict:
+    return {k: v for k, v in row.items() if k != label}
+
+
+@pytest.mark.parametrize("identifier", ["penguins@1", "penguins@production",
+                                        "penguins@latest-approved"])
+def test_loads_by_each_identifier_form(served_home, shared_registry, identifier):
+    expected = shared_registry.resolve(identifier)
+    with Predictor.load(identifier, served_home, capture_rate=0) as loaded:
+        assert loaded.version.identifier == expected.identifier
+        assert loaded.loaded.path == expected.pushed_destination
+        assert loaded.loaded.files_checked >= 4
+        [prediction] = loaded.predict([{"island": "Biscoe"}])
+    assert prediction.receipt.version == expected.version
+
+
+def test_predicts_the_species_of_over_90_percent_of_the_csv(predictor, penguin_rows, penguins,
+                                                           shared_registry):
+    instances = [_features(row, penguins.label) for row in penguin_rows]
+    predictions = predictor.predict(instances)
+    pairs = zip(predictions, penguin_rows, strict=True)
+    right = sum(p.class_name == row[penguins.label] for p, row in pairs)
+    assert len(predictions) == len(penguin_rows) == 344
+    assert right / len(penguin_rows) > 0.9
+    digest = shared_registry.version("penguins", 1).model_digest
+    assert {(p.receipt.model, p.receipt.version, p.receipt.model_digest)
+            for p in predictions} == {("penguins", 1, digest)}
+    assert len({p.receipt.prediction_id for p in predictions}) == 344
+    assert all(abs(sum(p.probabilities) - 1) < 1e-4 for p in predictions)
+
+
+def test_the_raw_feature_spec_comes_from_the_saved_model(predictor, penguins):
+    expected = dict.fromkeys(penguins.numeric_features, "float")
+    expected.update(dict.fromkeys(penguins.categorical_features, "bytes"))
+    assert predictor.feature_spec == expected
+
+
+def test_batch_and_single_predictions_agree(predictor, penguin_rows, penguins):
+    instances = [_features(row, penguins.label) for row in penguin_rows[::70]]
+    batch = [x for p in predictor.predict(instances) for x in p.probabilities]
+    single = [x for i in instances for x in predictor.predict([i])[0].probabilities]
+    assert len(batch) == 15 and batch == pytest.approx(single, abs=1e-6)
+
+
+def test_missing_features_are_absent_and_captured_as_null(predictor):
+    row = {"island": "Dream", "bill_length_mm": 49.0, "flipper_length_mm": 200}
+    absent, null = predictor.predict([row, dict(row, sex=None, body_mass_g=None)])
+    assert absent.probabilities == pytest.approx(null.probabilities)
+    [line] = [x for x in read_lines(predictor.capture.files[-1])
+              if x["prediction_id"] == null.receipt.prediction_id]
+    assert line["features"]["sex"] is None and line["features"]["bill_length_mm"] == 49.0
+    assert line["outputs"] == null.outputs
+    assert line["receipt"] == null.receipt.to_dict()
+
+
+@pytest.mark.parametrize(
+    "instance, reason",
+    [
+        ({"island": 3}, "instance 0: feature 'island' is a string feature"),
+        ({"bill_length_mm": "long"}, "feature 'bill_length_mm' is numeric"),
+        ({"bill_length_mm": True}, "feature 'bill_length_mm' is numeric"),
+        ({"bill_length": 40.0}, "has none of the model's features"),
+        (["Biscoe"], "instance 0 is list, not an object"),
+    ],
+)
+def test_bad_instances_are_refused_by_name(predictor, instance, reason):
+    with pytest.raises(InstanceError, match=reason):
+        predictor.predict([instance])
+
+
+def test_capture_rate_zero_still_returns_receipts_but_writes_no_line(copy_registry):
+    _, home = copy_registry
+    with Predictor.load("penguins@1", home, capture_rate=0) as loaded:
+        [prediction] = loaded.predict([{"island": "Biscoe", "bill_length_mm": 47.0}])
+    assert prediction.receipt.prediction_id.startswith("penguins@1:")
+    assert not os.path.exists(home.captures_root)
+
+
+def test_a_changed_byte_in_the_pushed_model_stops_the_load_naming_the_file(copy_registry):
+    registry, home = copy_registry
+    with Predictor.load("penguins@production", home, capture_rate=0) as loaded:
+        assert loaded.predict([{"island": "Biscoe"}])[0].class_name
+    pushed = registry.resolve("penguins@production").pushed_destination
+    target = os.path.join(pushed, "variables", "variables.data-00000-of-00001")
+    with open(target, "r+b") as handle:
+        first = handle.read(1)
+        handle.seek(0)
+        handle.write(bytes([first[0] ^ 0x01]))
+    with pytest.raises(DigestMismatchError, match="variables.data-00000-of-00001 changed"):
+        Predictor.load("penguins@production", home)

@@ -1,0 +1,51 @@
+"""A served prediction's receipt traces back to the source CSV's digest; forged receipts do not."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import _register_command_modules, cli
+from pipeline.paths import PROJECT_ROOT
+
+CSV_SHA256 = hashlib.sha256(
+    open(f"{PROJECT_ROOT}/data/penguins/penguins.csv", "rb").read()).hexdigest()
+
+
+@pytest.fixture
+def receipt(served_home, penguin_rows, signing_key):
+    from pipeline.serving import Predictor
+
+    row = {k: v for k, v in penguin_rows[0].items() if k != "species"}
+    with Predictor.load("penguins@1", served_home) as predictor:
+        [prediction] = predictor.predict([row])
+    return prediction.receipt.to_dict()
+
+
+def _trace(served_home, target):
+    _register_command_modules()
+    return CliRunner().invoke(cli, ["trace", target, "--home", served_home.home])
+
+
+def test_prediction_id_traces_to_the_source_csv(served_home, receipt):
+    result = _trace(served_home, receipt["prediction_id"])
+    assert result.exit_code == 0, result.output
+    assert f"prediction {receipt['prediction_id']}" in result.output
+    assert "HMAC checked" in result.output
+    assert CSV_SHA256 in result.output
+
+
+def test_receipt_file_traces_and_forged_receipts_are_refused(served_home, receipt, tmp_path):
+    good = tmp_path / "receipt.json"
+    good.write_text(json.dumps(receipt))
+    assert _trace(served_home, str(good)).exit_code == 0
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps({**receipt, "version": 2}))
+    refused = _trace(served_home, str(forged))
+    assert refused.exit_code == 1 and "rejected" in refused.output
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps({**receipt, "hmac": "0" * 64}))
+    refused = _trace(served_home, str(tampered))
+    assert refused.exit_code == 1 and "HMAC does not match" in refused.output
