@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import sys
 from datetime import datetime, timezone
 
 import click
-from ml_metadata import errors as mlmd_errors
 
 from pipeline import metadata, paths
+from pipeline.commands.errors import one_line_errors
 from pipeline.lineage import LineageError, LineageGraph, dot, text
 from pipeline.lineage.api import Lineage
 from pipeline.lineage.report import report_html
-from pipeline.registry import RegistryError
 
-_FAILURES = (LineageError, RegistryError, mlmd_errors.StatusError, OSError, ValueError, KeyError)
-
-
-def _handled(command):
-    """Turn store and query failures into one line on stderr and exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except _FAILURES as exc:
-            message = f"missing {exc} in the connection spec" if isinstance(exc, KeyError) else exc
-            click.echo(f"error: {message}".splitlines()[0], err=True)
-            sys.exit(1)
-
-    return wrapper
+_handled = one_line_errors(LineageError, KeyError)
 
 
 def _lineage_command(name: str, *, formats: bool = True):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from dataclasses import asdict
 
 import click
-from ml_metadata import errors as mlmd_errors
 
 from pipeline import digest, metadata, paths
+from pipeline.commands.errors import one_line_errors
 from pipeline.registry import Registry, RegistryError, render
 from pipeline.registry.deploy import source_dir_of
 
@@ -43,18 +42,7 @@ def _registry_command(name: str, *, json_flag: bool = False):
     return decorate
 
 
-def _handled(command):
-    """Turn registry and store failures into one line on stderr and exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (RegistryError, mlmd_errors.StatusError, OSError, ValueError) as exc:
-            click.echo(f"error: {exc}".splitlines()[0], err=True)
-            sys.exit(1)
-
-    return wrapper
+_handled = one_line_errors()
 
 
 def _open(home, metadata_spec, signing_key_env) -> tuple[Registry, paths.LedgerPaths]:

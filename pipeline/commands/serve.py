@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import signal
 import sys
 
 import click
-from ml_metadata import errors as mlmd_errors
 
 from pipeline import metadata, paths
-from pipeline.registry import Registry, RegistryError
+from pipeline.commands.errors import one_line_errors
+from pipeline.registry import Registry
 from pipeline.serving.errors import ReceiptError, ServingError
 from pipeline.serving.receipts import DEFAULT_KEY_ENV, receipts_in, verify_receipt
-
-_FAILURES = (RegistryError, ServingError, mlmd_errors.StatusError, OSError, ValueError)
 
 
 def _command(name: str):
     """click.command plus --home, --metadata and --signing-key-env, failures as one line, exit 1."""
 
     def decorate(function):
-        @functools.wraps(function)
-        def handled(*args, **kwargs):
-            try:
-                return function(*args, **kwargs)
-            except _FAILURES as exc:
-                click.echo(f"error: {exc}".splitlines()[0], err=True)
-                sys.exit(1)
-
+        handled = one_line_errors(ServingError)(function)
         for option in (
             click.option("--signing-key-env", default=DEFAULT_KEY_ENV, show_default=True,
                          help="Environment variable holding the receipts' HMAC key."),
