@@ -11,7 +11,8 @@ from pipeline.paths import DEFAULT_DATASET_CONFIG, ledger_home
 # Command modules are imported when the CLI starts; none of them may import tfx or tensorflow at
 # module level, so registry and lineage commands stay fast.
 COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
-                   "pipeline.commands.lineage", "pipeline.commands.serve")
+                   "pipeline.commands.lineage", "pipeline.commands.serve",
+                   "pipeline.commands.monitor")
 
 
 @click.group()

@@ -1,6 +1,7 @@
 """Dataset configs: which CSV, which label, which numeric and categorical feature columns."""
 from __future__ import annotations
 
+import glob
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -8,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 import yaml
 
 REQUIRED_KEYS = ("name", "path", "label")
+# A `path` with this in one directory name reads numbered spans (TFX's ExampleGen span spec):
+# `spans/span-{SPAN}/data.csv` trains on the newest `spans/span-<N>/data.csv`.
+SPAN_SPEC = "{SPAN}"
 
 
 class DatasetConfigError(ValueError):
@@ -27,12 +31,20 @@ class DatasetConfig:
     slice_by: list[str] = field(default_factory=list)
 
     @property
+    def has_spans(self) -> bool:
+        return SPAN_SPEC in self.path
+
+    @property
     def data_dir(self) -> str:
+        """ExampleGen's input_base: the CSV's directory, or the directory holding the spans."""
+        if self.has_spans:
+            return os.path.dirname(self.path[:self.path.index(SPAN_SPEC)])
         return os.path.dirname(self.path)
 
     @property
     def file_pattern(self) -> str:
-        return os.path.basename(self.path)
+        """The CSV relative to data_dir; `span-{SPAN}/data.csv` for a span config."""
+        return os.path.relpath(self.path, self.data_dir)
 
     @property
     def columns(self) -> list[str]:
@@ -98,6 +110,19 @@ def load_dataset_config(path: str) -> DatasetConfig:
         slice_by=_as_list(raw, "slice_by", path),
     )
     _check(config, path)
-    if not os.path.isfile(config.path):
+    if config.has_spans:
+        _check_spans(config, path)
+    elif not os.path.isfile(config.path):
         raise DatasetConfigError(f"{path}: data file not found: {config.path}")
     return config
+
+
+def _check_spans(config: DatasetConfig, source: str) -> None:
+    """`{SPAN}` once, in a directory name (a span is a directory), and at least one span."""
+    directory, name = os.path.split(config.path)
+    if config.path.count(SPAN_SPEC) != 1 or SPAN_SPEC in name:
+        raise DatasetConfigError(
+            f"{source}: {SPAN_SPEC} must appear once, in a directory name "
+            f"(e.g. spans/span-{SPAN_SPEC}/data.csv)")
+    if not glob.glob(os.path.join(directory.replace(SPAN_SPEC, "*"), name)):
+        raise DatasetConfigError(f"{source}: no span matches {config.path}")

@@ -22,10 +22,28 @@ class RunSummary:
     decision: str
     accuracy: float | None
     seconds: float
+    span: int = 0
+    source_dir: str = ""
 
 
 def pipeline_name_for(dataset: DatasetConfig) -> str:
     return f"ledger-{dataset.name}"
+
+
+def resolve_span(dataset: DatasetConfig) -> tuple[str, int]:
+    """(directory, number) of the newest span, found as ExampleGen's driver will find it.
+
+    A config without `{SPAN}` is (its data directory, 0).
+    """
+    if not dataset.has_spans:
+        return dataset.data_dir, 0
+    from tfx.components.example_gen import utils
+    from tfx.proto import example_gen_pb2
+
+    split = example_gen_pb2.Input.Split(name="single_split", pattern=dataset.file_pattern)
+    # TFX's own resolution (it rewrites split.pattern to the matched span, zero padding kept).
+    _, span, _ = utils.calculate_splits_fingerprint_span_and_version(dataset.data_dir, [split])
+    return os.path.dirname(os.path.join(dataset.data_dir, split.pattern)), span
 
 
 def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 200,
@@ -41,6 +59,7 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     os.makedirs(paths.home, exist_ok=True)
     name = pipeline_name_for(dataset)
     started = time.monotonic()
+    source_dir, span = resolve_span(dataset)
     tfx.orchestration.LocalDagRunner().run(create_pipeline(
         pipeline_name=name,
         pipeline_root=os.path.join(paths.pipeline_root, name),
@@ -50,7 +69,9 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
         metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
             paths.metadata_path),
         # Digests taken now let DataLineage prove the file it reads later is the one ingested.
-        source_properties=recorded_properties(dataset.data_dir),
+        source_properties=recorded_properties(source_dir),
+        source_dir=source_dir,
+        span=span,
         launched_by=pipeline_options.pop("launched_by", None) or getpass.getuser(),
         beam_pipeline_args=beam_pipeline_args,
         train_steps=train_steps,
@@ -65,4 +86,6 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
         decision=approval_decision(paths.metadata_path, dataset.name),
         accuracy=headline_accuracy(paths.metadata_path),
         seconds=time.monotonic() - started,
+        span=span,
+        source_dir=source_dir,
     )

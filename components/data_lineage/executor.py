@@ -15,6 +15,7 @@ from tfx.utils import io_utils
 
 from components.data_lineage import lineage, provenance
 from components.data_lineage import spec as keys
+from components.data_lineage.artifacts import fact
 from pipeline.digest import sha256_file, tree_digest
 
 # File names the stock StatisticsGen and ExampleValidator write in each Split-<name> dir
@@ -119,6 +120,22 @@ def _provenance_values(exec_properties: Dict[str, Any], graph) -> Dict[str, Any]
     }
 
 
+def _span(examples: types.Artifact, exec_properties: Dict[str, Any]) -> int:
+    """The span ExampleGen's driver resolved (on the Examples), checked against the runner's.
+
+    The runner pointed the RawData importer at the span directory it resolved before the run;
+    a span that appeared in between would make the raw-data lineage name the wrong files.
+    Examples that carry no span (imported, not made by an ExampleGen) take the runner's.
+    """
+    expected = int(exec_properties.get(keys.SPAN_KEY) or 0)
+    span = int(fact(examples, keys.SPAN_KEY, expected) or 0)
+    if expected and span != expected:
+        raise lineage.SourceFileError(
+            f"ExampleGen read span {span} but the RawData importer recorded span {expected} "
+            "(a new span appeared during the run); run the pipeline again")
+    return span
+
+
 class Executor(base_executor.BaseExecutor):
     """Computes source/copy digests, counts, summaries and provenance into one DatasetVersion."""
 
@@ -133,7 +150,7 @@ class Executor(base_executor.BaseExecutor):
             **_validation_values(_single(input_dict, keys.STATISTICS_KEY),
                                  _single(input_dict, keys.ANOMALIES_KEY)),
             **_provenance_values(exec_properties, _single(input_dict, keys.TRANSFORM_GRAPH_KEY)),
-            "span": int(exec_properties.get(keys.SPAN_KEY) or 0),
+            "span": _span(_single(input_dict, keys.EXAMPLES_KEY), exec_properties),
         }
         values["dataset_version_id"] = lineage.dataset_version_id(
             json.loads(values["source_files"]), json.loads(values["split_record_digests"]),
