@@ -6,15 +6,11 @@ import json
 from pipeline.metadata import open_store, sqlite_spec
 
 
-def _latest(store, type_name: str):
-    artifacts = store.get_artifacts_by_type(type_name)
-    return max(artifacts, key=lambda a: a.id) if artifacts else None
-
-
-def latest_pushed_model(metadata_path: str) -> str | None:
-    """Where the newest successful push put its model, or None when nothing was pushed."""
+def latest_pushed_model(metadata_path: str, model_name: str) -> str | None:
+    """Where the newest successful push of `model_name` put it, or None when nothing was pushed."""
     pushed = [a for a in open_store(sqlite_spec(metadata_path)).get_artifacts_by_type("PushedModel")
-              if a.custom_properties["pushed"].int_value == 1]
+              if a.custom_properties["pushed"].int_value == 1
+              and a.custom_properties["model_name"].string_value == model_name]
     if not pushed:
         return None
     newest = max(pushed, key=lambda a: a.id)
@@ -35,11 +31,13 @@ def approval_decision(metadata_path: str, model_name: str) -> str:
             f"{reasons}")
 
 
-def headline_accuracy(metadata_path: str) -> float | None:
-    """Overall accuracy of the newest evaluation, read from TFMA's metrics output."""
-    evaluation = _latest(open_store(sqlite_spec(metadata_path)), "ModelEvaluation")
-    if evaluation is None:
+def headline_accuracy(metadata_path: str, pipeline_root: str) -> float | None:
+    """Overall accuracy of the newest evaluation under `pipeline_root`, read from TFMA's output."""
+    evaluations = [a for a in open_store(sqlite_spec(metadata_path)).get_artifacts_by_type(
+        "ModelEvaluation") if a.uri.startswith(pipeline_root.rstrip("/") + "/")]
+    if not evaluations:
         return None
+    evaluation = max(evaluations, key=lambda a: a.id)
     import tensorflow_model_analysis as tfma  # only after a run, when TF is loaded anyway
 
     for slice_metrics in tfma.load_metrics(evaluation.uri):
