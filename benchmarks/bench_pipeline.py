@@ -23,16 +23,18 @@ def _timed_run(which: str, home: str) -> dict:
     return {"process_s": round(wall, 2), **json.loads(line[len("BENCH "):])}
 
 
-def measure(rounds: int) -> list[dict]:
+def measure(rounds: int, reference: str = "reference") -> list[dict]:
     """Each round: ours cold, reference cold, ours cached, reference cached (order alternates)."""
     samples = []
     for number in range(rounds):
-        order = ("ours", "reference") if number % 2 == 0 else ("reference", "ours")
+        order = ("ours", reference) if number % 2 == 0 else (reference, "ours")
         with tempfile.TemporaryDirectory(prefix="ledger-bench-") as scratch:
             for state in ("cold", "cached"):
                 for which in order:
                     run = _timed_run(which, os.path.join(scratch, which))
-                    samples.append({"round": number, "state": state, **run})
+                    run["pipeline"] = "ours" if which == "ours" else "reference"
+                    samples.append({"round": number, "state": state,
+                                    "reference_variant": reference, **run})
                     print(json.dumps(samples[-1]), flush=True)
     return samples
 
@@ -55,8 +57,12 @@ def summarize(samples: list[dict]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--reference-beam", choices=("same", "as-shipped"), default="same",
+                        help="same: the reference runs with our DirectRunner settings; "
+                             "as-shipped: with the example's own (multi-processing)")
     args = parser.parse_args()
-    samples = measure(args.rounds)
+    samples = measure(args.rounds, "reference" if args.reference_beam == "same"
+                      else "reference-as-shipped")
     print(json.dumps({"samples": samples, "summary": summarize(samples)}, indent=2))
     return 0
 

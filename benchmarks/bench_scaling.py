@@ -1,5 +1,8 @@
 """Data scaling: 10k, 100k, 1M synthetic rows through ExampleGen -> statistics -> DataLineage,
-each size in its own process (so peak memory is that size's). `python -m benchmarks.bench_scaling`."""
+each size in its own process (so peak memory is that size's).
+
+python -m benchmarks.bench_scaling [--sizes 10000,100000,1000000]
+"""
 from __future__ import annotations
 
 import argparse
