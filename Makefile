@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv run test compile bench reliability lint clean
+.PHONY: venv run test compile bench reliability reliability-ci lint clean
 
 $(STAMP): requirements.lock setup.py scripts/bootstrap.sh scripts/find_python.sh
 	VENV=$(VENV) scripts/bootstrap.sh
@@ -16,7 +16,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	scripts/install_test_deps.sh
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
 compile: $(STAMP)
 	$(VENV)/bin/ledger compile
@@ -25,7 +25,10 @@ bench: run
 	$(PY) -m benchmarks.run_all
 
 reliability: $(STAMP)
-	$(PY) -m pytest tests/reliability -m "not slow or slow" $(PYTEST_ARGS)
+	$(PY) -m benchmarks.reliability --full $(PYTEST_ARGS)
+
+reliability-ci: $(STAMP)
+	$(PY) -m benchmarks.reliability $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/uv pip install --python $(PY) -q ruff && $(VENV)/bin/ruff check .

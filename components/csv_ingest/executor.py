@@ -10,7 +10,7 @@ from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenE
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
 
-from components.csv_ingest.parsing import ColumnTypes, CsvInputError, open_text, read_rows
+from components.csv_ingest.parsing import ColumnTypes, CsvInputError, open_text, read_rows, scan
 
 COLUMN_TYPES_KEY = "column_types"
 
@@ -54,7 +54,8 @@ def _TypedCsvToExample(pipeline, exec_properties, split_pattern):  # noqa: N802 
         raise CsvInputError(f"no input file matches {pattern}")
     for path in files:  # fail before Beam starts, so the error is short and names the file
         with fileio.open(path, "rb") as raw:
-            next(iter(read_rows(open_text(raw, path), types, path)), None)
+            # The whole file: missing labels and empty columns only show at its end.
+            scan(open_text(raw, path), types, path)
     return pipeline | "Files" >> beam.Create(sorted(files)) | "Parse" >> beam.ParDo(
         _ReadTypedCsv(types))
 

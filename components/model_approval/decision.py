@@ -48,7 +48,10 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
         approval_policy={"allowed_approvers": list(policy.allowed_approvers),
                          "allow_self_approval": policy.allow_self_approval},
         launched_by=candidate.launched_by, actor=PIPELINE_ACTOR, metrics=candidate.metrics)
-    # A run that died after validating resumes from there; anything later is already decided.
+    # A run that died after validating resumes from there, one that died after approving resumes
+    # its push; deployed, rejected and later stages are already decided.
+    if version.stage == "approved":
+        return _resume_approved(registry, version)
     if version.stage not in ("candidate", "validated"):
         return Decision("unchanged", PIPELINE_ACTOR, version.version, [
             f"model already registered as {candidate.model_name}@{version.version} "
@@ -81,6 +84,16 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
 
 
 VALIDATION_RULES = ("evaluator_blessing", "infra_blessing", "model_digest")
+
+
+def _resume_approved(registry, version) -> Decision:
+    """Approved but never deployed: a run died before its push. Bless it again (no new record)
+    so this run's pusher finishes the push instead of leaving the version stranded."""
+    approval = [t for t in registry.history(version.model_name, version.version)
+                if t.to_stage == "approved"][-1]
+    return Decision("approved", approval.actor, version.version, [
+        f"{version.identifier} was approved by {approval.actor} at {approval.decided_at} "
+        "but not deployed; resuming the push"], approval.record_hash)
 
 
 def _with_deployed_baseline(registry, model_name: str, evidence: Evidence) -> Evidence:

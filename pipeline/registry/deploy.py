@@ -8,8 +8,8 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import digest
 
-from . import schema, serving, stages
-from .errors import DigestMismatchError, RegistryError, UnknownVersionError
+from . import chain, schema, serving, stages
+from .errors import DigestMismatchError, GovernanceLogError, RegistryError, UnknownVersionError
 from .records import LoadedVersion, PushResult, VersionInfo
 
 
@@ -35,6 +35,7 @@ def push(
 ):
     """Digest-check the source, install it atomically, then record approved -> deployed."""
     info = registry.version(model_name, version)
+    _check_intact(registry, info)
     stages.check(info.identifier, info.stage, stages.DEPLOYED)  # refuse before touching files
     source = source_dir_of(info, source_dir)
     if not os.path.isdir(source):
@@ -68,6 +69,18 @@ def push(
         transition=record,
         adopted=adopted,
     )
+
+
+def _check_intact(registry, info: VersionInfo) -> None:
+    """The stage a push relies on comes from these records: an edited one must not deploy."""
+    for record in registry.history(info.model_name, info.version):
+        label = f"seq {record.seq} (execution {record.execution_id})"
+        edited = chain.record_hash(chain._fields(record)) != record.record_hash
+        if edited or chain._check_hmac(label, record, registry._key):
+            raise GovernanceLogError(
+                f"refusing to push {info.identifier}: its governance record {label} does not "
+                "verify (modified or forged; run `ledger verify`)"
+            )
 
 
 def _pushed_model(registry, info: VersionInfo, destination: str, manifest_sha: str) -> pb.Artifact:

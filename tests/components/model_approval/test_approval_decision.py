@@ -97,10 +97,16 @@ def test_a_model_changed_since_training_is_rejected(registry, make_candidate):
 
 
 def test_rerun_resumes_a_validated_version_and_leaves_decided_ones_alone(registry,
-                                                                       make_candidate):
+                                                                       make_candidate, tmp_path):
     candidate = make_candidate("a")
     assert decide(registry, POLICY, "manual", candidate, GOOD).decision == "pending"
     assert decide(registry, POLICY, "auto", candidate, GOOD).decision == "approved"
+    records = len(registry.history("penguins"))
+    resumed = decide(registry, POLICY, "auto", candidate, GOOD)  # died before its push
+    assert resumed.decision == "approved" and resumed.blessed and resumed.version == 1
+    assert resumed.record_hash == registry.history("penguins")[-1].record_hash
+    assert len(registry.history("penguins")) == records  # nothing re-decided, nothing written
+    registry.push("penguins", 1, str(tmp_path / "serving"), actor="pipeline")
     again = decide(registry, POLICY, "auto", candidate, GOOD)
     assert again.decision == "unchanged" and again.version == 1
     assert len(registry.versions("penguins")) == 1
