@@ -21,7 +21,8 @@ CSV = os.path.join(PROJECT_ROOT, "data", "penguins", "penguins.csv")
 def _upstream_of_pushed_model(paths: LedgerPaths):
     store = open_store(sqlite_spec(paths.metadata_path))
     pushed = [a for a in store.get_artifacts_by_type("PushedModel")
-              if a.custom_properties["pushed"].int_value == 1]
+              if a.custom_properties["pushed"].int_value == 1
+              and a.custom_properties["model_name"].string_value == "penguins"]
     options = metadata_store_pb2.LineageSubgraphQueryOptions(
         starting_artifacts=metadata_store_pb2.LineageSubgraphQueryOptions.StartingNodes(
             filter_query=f"id = {pushed[0].id}"),
@@ -36,9 +37,13 @@ def _upstream_of_pushed_model(paths: LedgerPaths):
 
 
 def _dataset_version_id(paths: LedgerPaths) -> str:
+    """The penguins pipeline's dataset version (the shared store also holds other datasets)."""
     store = open_store(sqlite_spec(paths.metadata_path))
-    [version] = store.get_artifacts_by_type("DatasetVersion")
-    return version.properties["dataset_version_id"].string_value
+    ids = {v.properties["dataset_version_id"].string_value
+           for v in store.get_artifacts_by_type("DatasetVersion")
+           if "/ledger-penguins/" in v.properties["examples_uri"].string_value}
+    [found] = ids
+    return found
 
 
 def test_pushed_model_traces_up_to_dataset_version_and_raw_csv(first_run, penguin_home):
@@ -56,7 +61,8 @@ def test_pushed_model_traces_up_to_dataset_version_and_raw_csv(first_run, pengui
 
 def test_model_manifest_names_the_dataset_version(first_run, penguin_home):
     store = open_store(sqlite_spec(penguin_home.metadata_path))
-    model = min(store.get_artifacts_by_type("Model"), key=lambda a: a.id)
+    model = min((a for a in store.get_artifacts_by_type("Model") if "/ledger-penguins/" in a.uri),
+                key=lambda a: a.id)
     manifest_path = os.path.join(model.uri, "Format-Serving", "manifest.json")
     manifest = json.load(open(manifest_path))
     assert manifest["dataset_version_id"] == _dataset_version_id(penguin_home)

@@ -67,8 +67,8 @@ print(json.dumps({"n": len(records), "accuracy": right / len(records)}))
 def test_pushed_model_classifies_eval_split_in_fresh_process(first_run, penguin_home):
     pushed = first_run.summary.pushed_model
     assert pushed and os.path.isdir(pushed)
-    examples = max((a for a in _store(penguin_home).get_artifacts_by_type("Examples")
-                    if "/TypedCsvExampleGen/" in a.uri), key=lambda a: a.id)
+    examples = min((a for a in _store(penguin_home).get_artifacts_by_type("Examples")
+                    if "/ledger-penguins/TypedCsvExampleGen/" in a.uri), key=lambda a: a.id)
     out = subprocess.run([sys.executable, "-c", CLASSIFY, pushed, examples.uri],
                          capture_output=True, text=True, timeout=300, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -82,6 +82,13 @@ def test_cached_rerun_trains_nothing_and_pushes_nothing_new(first_run, cached_ru
     nodes = _node_executions(store, new)
     assert nodes["LedgerTrainer"].last_known_state == metadata_store_pb2.Execution.CACHED
     assert nodes["Transform"].last_known_state == metadata_store_pb2.Execution.CACHED
-    versions = os.listdir(os.path.join(penguin_home.serving_root, "penguins"))
-    assert len([v for v in versions if v.isdigit()]) == 1, versions
+    # Whatever else the shared store holds by now, this run's pusher pushed nothing.
+    pusher = nodes["VersionedPusher"]
+    outputs = [e.artifact_id for e in store.get_events_by_execution_ids([pusher.id])
+               if e.type == metadata_store_pb2.Event.OUTPUT]
+    pushed = store.get_artifacts_by_id(outputs)
+    assert [a.custom_properties["pushed"].int_value for a in pushed] in ([0], [])
+    registered = {e.id for e in store.get_executions() if e.id in new
+                  and store.get_execution_types_by_id([e.type_id])[0].name == "StageTransition"}
+    assert registered == set()  # no version registered, approved or deployed
     assert cached_run.summary.pushed_model == first_run.summary.pushed_model
