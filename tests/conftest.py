@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -16,11 +16,12 @@ TRAIN_STEPS = 200
 
 @dataclass
 class Run:
-    """A pipeline run and the MLMD execution ids that existed before it started."""
+    """A pipeline run, the MLMD execution ids before it started, and the ones it added."""
 
     summary: object
     executions_before: set
     error: Exception | None = None
+    executions_added: set = field(default_factory=set)
 
 
 def execution_ids(metadata_path: str) -> set:
@@ -34,9 +35,10 @@ def run_pipeline(dataset: DatasetConfig, paths: LedgerPaths, **options) -> Run:
     from pipeline.local_runner import run_local
     before = execution_ids(paths.metadata_path)
     try:
-        return Run(run_local(dataset, paths, train_steps=TRAIN_STEPS, **options), before)
+        summary, error = run_local(dataset, paths, train_steps=TRAIN_STEPS, **options), None
     except Exception as err:  # noqa: BLE001 - the bad-input tests inspect the failure
-        return Run(None, before, err)
+        summary, error = None, err
+    return Run(summary, before, error, execution_ids(paths.metadata_path) - before)
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +79,7 @@ def second_version_run(cached_run, penguins, penguin_home) -> Run:
     before = execution_ids(penguin_home.metadata_path)
     from pipeline.local_runner import run_local
     summary = run_local(penguins, penguin_home, train_steps=TRAIN_STEPS + 50)
-    return Run(summary, before)
+    return Run(summary, before, None, execution_ids(penguin_home.metadata_path) - before)
 
 
 @pytest.fixture(scope="session")

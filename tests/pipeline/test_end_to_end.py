@@ -33,8 +33,7 @@ def _node_executions(store, execution_ids):
 
 def test_every_component_completes(first_run, penguin_home):
     store = _store(penguin_home)
-    new = {e.id for e in store.get_executions()} - first_run.executions_before
-    nodes = _node_executions(store, new)
+    nodes = _node_executions(store, first_run.executions_added)
     assert EXPECTED_NODES <= set(nodes), sorted(nodes)
     for name, execution in nodes.items():
         assert execution.last_known_state == metadata_store_pb2.Execution.COMPLETE, name
@@ -78,7 +77,7 @@ def test_pushed_model_classifies_eval_split_in_fresh_process(first_run, penguin_
 
 def test_cached_rerun_trains_nothing_and_pushes_nothing_new(first_run, cached_run, penguin_home):
     store = _store(penguin_home)
-    new = {e.id for e in store.get_executions()} - cached_run.executions_before
+    new = cached_run.executions_added
     nodes = _node_executions(store, new)
     assert nodes["LedgerTrainer"].last_known_state == metadata_store_pb2.Execution.CACHED
     assert nodes["Transform"].last_known_state == metadata_store_pb2.Execution.CACHED
