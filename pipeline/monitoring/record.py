@@ -5,11 +5,10 @@ import json
 import os
 import tempfile
 
-from ml_metadata import errors
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.digest import sha256_file
-from pipeline.registry.log import backoff, is_transient
+from pipeline.registry.log import retry_transient
 
 from .report import DriftResult
 
@@ -67,14 +66,7 @@ def _edges(result: DriftResult, version_artifact_id: int) -> list:
 
 
 def _retry(write):
-    """An MLMD write, waiting out SQLite lock contention with a running pipeline or server."""
-    for attempt in range(MLMD_ATTEMPTS):
-        try:
-            return write()
-        except errors.StatusError as exc:
-            if not is_transient(exc) or attempt == MLMD_ATTEMPTS - 1:
-                raise
-            backoff(attempt)
+    return retry_transient(write, MLMD_ATTEMPTS)
 
 
 def record(store, result: DriftResult, version_artifact_id: int, sha256: str) -> tuple[int, int]:

@@ -66,6 +66,17 @@ def backoff(attempt: int) -> None:
     time.sleep(random.uniform(0.005, min(0.25, 0.01 * (attempt + 1))))
 
 
+def retry_transient(write, attempts: int = 50):
+    """Run an MLMD write, waiting out SQLite lock contention (a pipeline may be writing too)."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except errors.StatusError as exc:
+            if not is_transient(exc) or attempt == attempts - 1:
+                raise
+            backoff(attempt)
+
+
 def read_anchor(store) -> pb.Context | None:
     return store.get_context_by_type_and_name(schema.GOVERNANCE_LOG, schema.GOVERNANCE_LOG_NAME)
 

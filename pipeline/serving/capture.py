@@ -10,11 +10,10 @@ import socket
 import threading
 import time
 
-from ml_metadata import errors
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.registry import schema
-from pipeline.registry.log import backoff, is_transient, utc_now
+from pipeline.registry.log import retry_transient, utc_now
 
 PREDICTION_CAPTURE = "PredictionCapture"
 SERVING = "Serving"
@@ -59,14 +58,7 @@ def ensure_types(store) -> dict[str, int]:
 
 
 def _retry(write):
-    """Run an MLMD write, waiting out SQLite lock contention (a pipeline may be writing too)."""
-    for attempt in range(MLMD_ATTEMPTS):
-        try:
-            return write()
-        except errors.StatusError as exc:
-            if not is_transient(exc) or attempt == MLMD_ATTEMPTS - 1:
-                raise
-            backoff(attempt)
+    return retry_transient(write, MLMD_ATTEMPTS)
 
 
 class CaptureWriter:
