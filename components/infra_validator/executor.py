@@ -7,7 +7,8 @@ from typing import Any, Dict, List
 from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.proto import infra_validator_pb2
-from tfx.types import artifact_utils, standard_component_specs as keys
+from tfx.types import artifact_utils
+from tfx.types import standard_component_specs as keys
 from tfx.utils import io_utils, path_utils, proto_utils
 
 from components.infra_validator import validation, warmup

@@ -147,7 +147,8 @@ def _query(client, input_name, examples, expected, settings, deadline, verdict) 
             response, outputs = client.predict(request, deadline)
         except checks.ValidationFailure as failure:
             raise checks.ValidationFailure(
-                failure.code, f"{failure.detail} (request {i + 1} of {settings.num_requests})")
+                failure.code, f"{failure.detail} (request {i + 1} of {settings.num_requests})"
+            ) from failure
         durations.append(time.perf_counter() - sent)
         checks.compare_outputs(outputs, expected[i % len(examples)], settings.float_tolerance)
         verdict.warmup.append((request, response))
