@@ -167,6 +167,35 @@ def verify(store, key: bytes | None) -> VerifyReport:
     )
     problems = chain.check_records(pairs, key)
     problems += chain.check_anchor(read_anchor(store), pairs[-1][1] if pairs else None, key)
+    problems += _check_versions(store.get_artifacts_by_type(schema.MODEL_VERSION),
+                                [record for _, record in pairs])
     return VerifyReport(
         ok=not problems, records_checked=len(pairs), problems=problems, signed=key is not None
     )
+
+
+def _check_versions(versions: list[pb.Artifact], records: list[Transition]) -> list[str]:
+    """Every ModelVersion artifact must carry the digest its hash-chained records name.
+
+    Artifacts are mutable in MLMD and not themselves chained; the records are, so a version
+    whose digest was edited, or a version the log knows that has no artifact, is flagged here.
+    """
+    logged: dict[tuple[str, int], set[str]] = {}
+    for record in records:
+        digests = logged.setdefault((record.model_name, int(record.version)), set())
+        if record.model_digest:
+            digests.add(record.model_digest)
+    problems, seen = [], set()
+    for artifact in versions:
+        key = (schema.prop(artifact, "model_name"), int(schema.prop(artifact, "version", 0)))
+        seen.add(key)
+        label = f"ModelVersion {key[0]}@{key[1]} (artifact {artifact.id})"
+        digest = schema.prop(artifact, "model_digest")
+        if key not in logged:
+            problems.append(f"{label} has no record in the governance log")
+        elif logged[key] and digest not in logged[key]:
+            problems.append(f"{label}: model_digest is {digest[:12]}…, the log records "
+                            f"{', '.join(sorted(d[:12] + '…' for d in logged[key]))}")
+    problems += [f"the log records {name}@{version}, but no ModelVersion artifact exists"
+                 for name, version in sorted(set(logged) - seen)]
+    return problems

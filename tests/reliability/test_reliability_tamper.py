@@ -154,12 +154,13 @@ def test_forged_receipts_are_rejected(ledger, monkeypatch, outcome):
     outcome(lost=2 - rejected, detail="forged HMAC and swapped digest rejected")
 
 
-@pytest.mark.xfail(strict=True, reason="verify() checks the log, not ModelVersion artifacts; "
-                   "load_path and receipts catch the edit when the version is used")
 def test_edited_model_version_digest_is_flagged_by_verify(ledger, outcome):
     registry, db, _ = ledger
     v1 = registry.version(MODEL, 1)
     db.execute("UPDATE ArtifactProperty SET string_value = ? WHERE name = 'model_digest' AND "
                "string_value = ?", ("f" * 64, v1.model_digest))
-    outcome(detail="ModelVersion digest edited in SQLite: verify() still OK (load_path refuses)")
-    assert not registry.verify().ok
+    report = registry.verify()
+    assert not report.ok
+    flagged = [p for p in report.problems if f"{MODEL}@1" in p and "model_digest is ffffff" in p]
+    assert flagged, report.problems
+    outcome(lost=0, detail="ModelVersion digest edited in SQLite: " + flagged[0][:70])
