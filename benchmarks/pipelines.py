@@ -1,6 +1,7 @@
 """Runs one pipeline in this process and prints its in-runner time as JSON.
 
 python -m benchmarks.pipelines ours HOME
+python -m benchmarks.pipelines ours-force HOME   (never reuses an unchanged run: TFX's caching)
 python -m benchmarks.pipelines reference HOME   (TFX's own penguin example, keras, no tuner)
 python -m benchmarks.pipelines reference-as-shipped HOME   (the same, with its own Beam settings)
 """
@@ -46,13 +47,14 @@ REFERENCE_BEAM_ARGS = {
 }
 
 
-def run_ours(home: str) -> float:
+def run_ours(home: str, reuse_unchanged: bool = True) -> tuple[float, bool]:
     from pipeline.config import load_dataset_config
     from pipeline.local_runner import run_local
     from pipeline.paths import DEFAULT_DATASET_CONFIG, LedgerPaths
 
-    summary = run_local(load_dataset_config(DEFAULT_DATASET_CONFIG), LedgerPaths(home))
-    return summary.seconds
+    summary = run_local(load_dataset_config(DEFAULT_DATASET_CONFIG), LedgerPaths(home),
+                        reuse_unchanged=reuse_unchanged)
+    return summary.seconds, bool(summary.reused_from)
 
 
 def run_reference(home: str, beam: str = "same") -> float:
@@ -72,16 +74,19 @@ def run_reference(home: str, beam: str = "same") -> float:
         enable_transform_input_cache=False)
     started = time.monotonic()
     tfx.orchestration.LocalDagRunner().run(pipeline)
-    return time.monotonic() - started
+    return time.monotonic() - started, False
 
 
 def main(argv: list[str]) -> int:
     which, home = argv[1], argv[2]
     if which == "reference-as-shipped":
-        seconds = run_reference(home, beam="as-shipped")
+        seconds, reused = run_reference(home, beam="as-shipped")
+    elif which == "ours-force":
+        seconds, reused = run_ours(home, reuse_unchanged=False)
     else:
-        seconds = {"ours": run_ours, "reference": run_reference}[which](home)
-    print("BENCH " + json.dumps({"pipeline": which, "in_runner_s": round(seconds, 2)}))
+        seconds, reused = {"ours": run_ours, "reference": run_reference}[which](home)
+    print("BENCH " + json.dumps({"pipeline": which, "in_runner_s": round(seconds, 2),
+                                 "reused_unchanged_run": reused}))
     return 0
 
 

@@ -33,7 +33,11 @@ def cli():
               default="auto", show_default=True,
               help="auto: the approval policy decides; manual: the version waits for "
                    "`ledger approve`.")
-def run(dataset_config, home, train_steps, beam_args, approval_mode):
+@click.option("--force", is_flag=True,
+              help="Run even when data, config, code, libraries, options and the MLMD store "
+                   "are unchanged since the last completed run (which is otherwise reused "
+                   "without starting TFX).")
+def run(dataset_config, home, train_steps, beam_args, approval_mode, force):
     """Run the pipeline locally (LocalDagRunner, SQLite MLMD) on a dataset config."""
     from pipeline.config import DatasetConfigError, load_dataset_config
 
@@ -47,9 +51,12 @@ def run(dataset_config, home, train_steps, beam_args, approval_mode):
     try:
         summary = run_local(dataset, paths, train_steps=train_steps,
                             beam_pipeline_args=list(beam_args) or None,
-                            approval_mode=approval_mode)
+                            approval_mode=approval_mode, reuse_unchanged=not force)
     except Exception as err:  # noqa: BLE001 - any component failure ends the run with one line
         raise click.ClickException(f"pipeline failed: {type(err).__name__}: {err}") from None
+    if summary.reused_from:
+        click.echo(f"unchanged since the run completed at {summary.reused_from}: nothing "
+                   "executed, its results stand (--force runs the pipeline anyway)")
     click.echo(f"pipeline root:  {summary.pipeline_root}")
     click.echo(f"MLMD store:     {summary.metadata_path}")
     click.echo(f"approval:       {summary.decision}")

@@ -1,4 +1,4 @@
-"""MLMD connection configs from a small JSON spec, shared by runners, executors and read-only commands.
+"""MLMD connection configs from a small JSON spec, for runners, executors and read-only commands.
 
 A spec is one of:
   {"sqlite": "/path/metadata.sqlite"}          local runs
@@ -34,7 +34,8 @@ def connection_config(spec: str | dict, *, must_exist: bool = False):
     if "sqlite" in spec:
         path = spec["sqlite"]
         if must_exist and not os.path.exists(path):
-            raise StoreNotFoundError(f"no MLMD store at {path} (run the pipeline first, or set --home)")
+            raise StoreNotFoundError(
+                f"no MLMD store at {path} (run the pipeline first, or set --home)")
         config = metadata_store_pb2.ConnectionConfig()
         config.sqlite.filename_uri = path
         config.sqlite.connection_mode = (

@@ -1,8 +1,17 @@
-"""create_pipeline: the tfx-ledger pipeline as a pure factory (no I/O; runners own paths and MLMD)."""
+"""create_pipeline: the tfx-ledger pipeline as a pure factory (no I/O; runners own paths, MLMD)."""
 from __future__ import annotations
 
 import tensorflow_model_analysis as tfma
-from tfx import v1 as tfx
+from tfx.components import Evaluator, ExampleValidator, SchemaGen, StatisticsGen, Transform
+from tfx.dsl.components.common.importer import Importer
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
+    LatestBlessedModelStrategy,
+)
+from tfx.orchestration.data_types import RuntimeParameter
+from tfx.orchestration.pipeline import Pipeline
+from tfx.proto import trainer_pb2
+from tfx.types import Channel, standard_artifacts
 
 from components.csv_ingest.component import TypedCsvExampleGen
 from components.csv_ingest.parsing import ColumnTypes
@@ -46,7 +55,7 @@ def data_components(dataset, data_root, source_properties: dict | None = None,
     """Ingestion through DataLineage: RawData, ExampleGen, statistics, schema, validation,
     Transform (unless `with_transform` is false) and the DatasetVersion (the last node)."""
     spec = features.feature_spec(dataset)
-    source = tfx.dsl.Importer(
+    source = Importer(
         source_uri=source_dir or data_root, artifact_type=RawData, reimport=False,
         properties=source_properties or {}).with_id("RawDataImporter")
     example_gen = TypedCsvExampleGen(
@@ -54,12 +63,12 @@ def data_components(dataset, data_root, source_properties: dict | None = None,
             numeric=tuple(dataset.numeric_features),
             strings=(dataset.label, *dataset.categorical_features),
             missing_values=tuple(dataset.missing_values), label=dataset.label))
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    schema_gen = tfx.components.SchemaGen(
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = SchemaGen(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=False)
-    example_validator = tfx.components.ExampleValidator(
+    example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
-    transform = tfx.components.Transform(
+    transform = Transform(
         examples=example_gen.outputs["examples"], schema=schema_gen.outputs["schema"],
         preprocessing_fn=PREPROCESSING_FN, custom_config={"features": spec},
         # StatisticsGen already describes the raw data; Transform's own pre/post statistics
@@ -94,17 +103,17 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         dataset_version=lineage.outputs["dataset_version"],
         run_fn=RUN_FN,
         train_args=_train_args(train_steps),
-        eval_args=tfx.proto.EvalArgs(num_steps=eval_steps),
+        eval_args=trainer_pb2.EvalArgs(num_steps=eval_steps),
         custom_config={"features": spec, "hyperparameters": hyperparameters or {}})
-    resolver = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+    resolver = Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=standard_artifacts.Model),
         # Only approval blessings count: a model the Evaluator liked but nobody approved is
         # not the model to beat.
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing,
                                        producer_component_id=APPROVAL_ID),
     ).with_id("latest_blessed_model_resolver") if baseline else None
-    evaluator = tfx.components.Evaluator(
+    evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=resolver.outputs["model"] if resolver else None,
@@ -141,9 +150,9 @@ def default_policy(accuracy_threshold: float) -> dict:
 
 def _train_args(train_steps):
     """TrainArgs; a RuntimeParameter passes through: TFX substitutes protos only whole, as JSON."""
-    if isinstance(train_steps, tfx.dsl.experimental.RuntimeParameter):
+    if isinstance(train_steps, RuntimeParameter):
         return train_steps
-    return tfx.proto.TrainArgs(num_steps=train_steps)
+    return trainer_pb2.TrainArgs(num_steps=train_steps)
 
 
 def _processing_steps(dataset, spec: dict) -> list[dict]:
@@ -163,7 +172,7 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
                     hyperparameters: dict | None = None, approval_mode: str = "auto",
                     approval_policy: dict | None = None, launched_by: str = "",
                     signing_key_env: str = "", infra_timeout_s: int = 120,
-                    baseline: bool = True, enable_cache: bool = True) -> tfx.dsl.Pipeline:
+                    baseline: bool = True, enable_cache: bool = True) -> Pipeline:
     """The pipeline for one dataset config.
 
     `metadata_connection` is the JSON MLMD spec (pipeline/metadata.py) the approval and push
@@ -181,7 +190,7 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
         approval_policy=approval_policy, launched_by=launched_by,
         signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s, baseline=baseline,
         source_dir=source_dir, span=span)
-    return tfx.dsl.Pipeline(
+    return Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
         components=components,

@@ -22,6 +22,7 @@ class Run:
     executions_before: set
     error: Exception | None = None
     executions_added: set = field(default_factory=set)
+    unchanged_rerun: "Run | None" = None
 
 
 def execution_ids(metadata_path: str) -> set:
@@ -67,9 +68,15 @@ def first_run(penguins, penguin_home) -> Run:
 
 @pytest.fixture(scope="session")
 def cached_run(first_run, penguins, penguin_home) -> Run:
-    run = run_pipeline(penguins, penguin_home)
+    """The same inputs again through TFX (its per-component cache), then once more as
+    `ledger run` does by default: nothing changed, so the last run is reused (unchanged_rerun).
+    Both here, back to back: any other test's MLMD write in between would prevent the reuse."""
+    run = run_pipeline(penguins, penguin_home, reuse_unchanged=False)
     if run.error:
         raise run.error
+    run.unchanged_rerun = run_pipeline(penguins, penguin_home)
+    if run.unchanged_rerun.error:
+        raise run.unchanged_rerun.error
     return run
 
 

@@ -20,7 +20,6 @@ from . import trace as trace_module
 from .errors import EmptyStoreError, LineageError
 from .records import AsOf, Impact, Trace, VersionDiff
 
-
 PREDICTION_ID = re.compile(r"[A-Za-z0-9_-]+@\d+:[0-9a-f]{32}")
 
 

@@ -91,3 +91,12 @@ def test_cached_rerun_trains_nothing_and_pushes_nothing_new(first_run, cached_ru
                   and store.get_execution_types_by_id([e.type_id])[0].name == "StageTransition"}
     assert registered == set()  # no version registered, approved or deployed
     assert cached_run.summary.pushed_model == first_run.summary.pushed_model
+
+
+def test_an_unchanged_rerun_is_reused_without_starting_tfx(cached_run):
+    rerun = cached_run.unchanged_rerun
+    assert rerun.summary.reused_from.endswith("Z")
+    assert rerun.executions_added == set()  # nothing executed, nothing recorded as CACHED
+    for field in ("pushed_model", "decision", "accuracy", "pipeline_root"):
+        assert getattr(rerun.summary, field) == getattr(cached_run.summary, field)
+    assert cached_run.summary.reused_from == ""  # the TFX rerun before it really ran

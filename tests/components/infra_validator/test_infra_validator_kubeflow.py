@@ -4,14 +4,13 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.components import InfraValidator
 from tfx.dsl.components.common import importer
-from tfx.proto import infra_validator_pb2
 from tfx.orchestration import pipeline
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as runner
+from tfx.proto import infra_validator_pb2
 from tfx.types import standard_artifacts
 
 from components.infra_validator.component import LedgerInfraValidator
