@@ -72,7 +72,11 @@ def versions_command(model, as_json, home, metadata_spec, signing_key_env):
     """List every version of MODEL with stage, metrics, dataset, approver and push time."""
     registry, _ = _open(home, metadata_spec, signing_key_env)
     found = registry.versions(model)
-    click.echo(render.as_json(found) if as_json else render.versions_table(found))
+    if as_json:
+        click.echo(render.as_json(found))
+        return
+    production = registry.production(model) if found else None
+    click.echo(render.versions_table(found, production.version if production else None))
 
 
 @_registry_command("show", json_flag=True)

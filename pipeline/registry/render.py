@@ -39,11 +39,13 @@ def models_table(models: list[ModelSummary]) -> str:
     return table(["MODEL", "VERSIONS", "LATEST", "LATEST STAGE", "PRODUCTION"], rows)
 
 
-def versions_table(versions: list[VersionInfo]) -> str:
+def versions_table(versions: list[VersionInfo], production: int | None = None) -> str:
+    """One row per version; the production version (what @production resolves to) is marked,
+    since earlier pushed versions keep the stage deployed until rolled back or deprecated."""
     rows = [
         [
             v.version,
-            v.stage,
+            f"{v.stage} (production)" if v.version == production else v.stage,
             headline_metrics(v.metrics),
             v.dataset_version_id,
             v.approved_by,

@@ -100,8 +100,19 @@ def test_rollback_command(ledger, add_version, home):
     assert failed.exit_code == 1
     assert "nothing to roll back to: no version earlier than penguins@1 was deployed" in failed.stderr
     add_version("deployed")
+    rows = _stages(ledger("versions", MODEL, home=home).stdout)
+    assert rows == {"1": "deployed", "2": "deployed (production)"}
     result = ledger("rollback", MODEL, "--by", "bob", "--reason", "drift", home=home)
     assert result.exit_code == 0 and "penguins@2 -> penguins@1" in result.stdout
+    rows = _stages(ledger("versions", MODEL, home=home).stdout)
+    assert rows == {"1": "deployed (production)", "2": "rolled_back"}
+
+
+def _stages(table: str) -> dict:
+    """VERSION -> STAGE cell of `ledger versions` output (a stage may hold one space)."""
+    lines = table.splitlines()
+    start, end = lines[0].index("STAGE"), lines[0].index("METRICS")
+    return {line.split()[0]: line[start:end].strip() for line in lines[1:]}
 
 
 def test_verify_command_reports_tampering_with_exit_2(ledger, add_version, home):
