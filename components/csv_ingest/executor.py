@@ -6,11 +6,18 @@ import json
 import apache_beam as beam
 import tensorflow as tf
 from google.protobuf import json_format, struct_pb2
+from tfx.components.example_gen import utils as example_gen_utils
+from tfx.components.example_gen import write_split
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.components.util import examples_utils
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
+from tfx.types import artifact_utils
+from tfx.types import standard_component_specs as specs
+from tfx.utils import proto_utils
 
 from components.csv_ingest.parsing import ColumnTypes, CsvInputError, open_text, read_rows, scan
+from components.csv_ingest.write import WriteExamplesSplit
 
 COLUMN_TYPES_KEY = "column_types"
 
@@ -60,8 +67,34 @@ def _TypedCsvToExample(pipeline, exec_properties, split_pattern):  # noqa: N802 
         _ReadTypedCsv(types))
 
 
+def _split_names(exec_properties) -> list[str]:
+    input_config, output_config = example_gen_pb2.Input(), example_gen_pb2.Output()
+    proto_utils.json_to_proto(exec_properties[specs.INPUT_CONFIG_KEY], input_config)
+    proto_utils.json_to_proto(exec_properties[specs.OUTPUT_CONFIG_KEY], output_config)
+    return example_gen_utils.generate_output_split_names(input_config, output_config)
+
+
 class Executor(BaseExampleGenExecutor):
     """Reads CSVs by declared types: text in a numeric column fails, naming the column."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:  # noqa: N802 (TFX API)
         return _TypedCsvToExample
+
+    def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
+        """The base Do with a streaming split writer, so memory does not grow with the data."""
+        self._log_startup(input_dict, output_dict, exec_properties)
+        outputs = output_dict[specs.EXAMPLES_KEY]
+        examples = artifact_utils.get_single_instance(outputs)
+        examples.split_names = artifact_utils.encode_split_names(_split_names(exec_properties))
+        with self._make_beam_pipeline() as pipeline:
+            splits = self.GenerateExamplesByBeam(pipeline, exec_properties)
+            for name, records in splits.items():
+                _ = records | f"WriteSplit[{name}]" >> WriteExamplesSplit(
+                    artifact_utils.get_split_uri(outputs, name))
+        # The artifact facts the base Do records, which StatisticsGen and Transform read.
+        payload_format = exec_properties.get(specs.OUTPUT_DATA_FORMAT_KEY)
+        if payload_format:
+            examples_utils.set_payload_format(examples, payload_format)
+        if exec_properties.get(specs.OUTPUT_FILE_FORMAT_KEY):
+            examples_utils.set_file_format(examples, write_split.to_file_format_str(
+                exec_properties[specs.OUTPUT_FILE_FORMAT_KEY]))
