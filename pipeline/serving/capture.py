@@ -7,7 +7,6 @@ import json
 import os
 import random
 import socket
-import threading
 import time
 
 from ml_metadata.proto import metadata_store_pb2 as pb
@@ -15,11 +14,21 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from pipeline.registry import schema
 from pipeline.registry.log import retry_transient, utc_now
 
+from .write_behind import WriteBehindQueue
+
 PREDICTION_CAPTURE = "PredictionCapture"
 SERVING = "Serving"
 # Bounded files keep a drift check's read and a receipt lookup cheap; a new day starts a new file.
 MAX_LINES_PER_FILE = 100_000
 MLMD_ATTEMPTS = 50
+# Queued lines reach the file about FLUSH_SECONDS later, at once when BATCH_LINES wait; at most
+# MAX_PENDING wait, which bounds memory and what a crash can lose. Each write() covers at most
+# CHUNK_LINES lines and releases the GIL, so the capture thread never holds a prediction up long.
+BATCH_LINES = 256
+FLUSH_SECONDS = 0.1
+MAX_PENDING = 2048
+CHUNK_LINES = 32
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def version_dir(captures_root: str, model: str, version: int) -> str:
@@ -57,15 +66,33 @@ def ensure_types(store) -> dict[str, int]:
     }
 
 
+def _line(record) -> str:
+    """A record's JSON line; a callable record is built here, on the capture thread."""
+    return _encode(record if type(record) is dict else record()) + "\n"
+
+
 def _retry(write):
     return retry_transient(write, MLMD_ATTEMPTS)
 
 
 class CaptureWriter:
-    """Writes sampled predictions of one model version; thread-safe, one MLMD write per file."""
+    """Writes sampled predictions of one model version; thread-safe, one MLMD write per file.
+
+    write() only queues the records: a background thread encodes and appends them, opening and
+    registering files as needed. A write of `batch_lines` or more, or one that finds
+    `max_pending` lines waiting, is written on the calling thread instead: nothing is dropped
+    (see WriteBehindQueue). flush() returns once every queued line is in the file; close() and
+    interpreter exit flush. A crash (kill -9, power loss) loses the lines not yet written: at
+    most `max_pending`, in practice the last `flush_seconds`; a torn last line is skipped by
+    readers. A failed append (disk full, MLMD down) loses the rest of its batch, counted in
+    `lost` and on the Serving execution, starts a new file next time, and is raised by the
+    next write(), flush() or close().
+    """
 
     def __init__(self, store, version, captures_root: str, rate: float = 1.0, *,
-                 max_lines: int = MAX_LINES_PER_FILE, rng: random.Random | None = None):
+                 max_lines: int = MAX_LINES_PER_FILE, rng: random.Random | None = None,
+                 batch_lines: int = BATCH_LINES, flush_seconds: float = FLUSH_SECONDS,
+                 max_pending: int = MAX_PENDING):
         if not 0.0 <= float(rate) <= 1.0:
             raise ValueError(f"capture rate must be between 0 and 1, got {rate}")
         self.store, self.version, self.rate = store, version, float(rate)
@@ -73,23 +100,48 @@ class CaptureWriter:
         self.max_lines = max_lines
         self.files: list[str] = []
         self.execution_id: int | None = None
+        self.lost = 0
         self._rng = rng or random.Random()
-        self._lock = threading.Lock()
-        self._handle = None
+        self._queue = WriteBehindQueue(
+            self._append, batch_items=batch_lines, flush_seconds=flush_seconds,
+            max_pending=max_pending, name=f"capture-{version.model_name}@{version.version}")
+        self._handle = None  # only the queue's sink (one batch at a time) and close() use it
         self._day = self._lines = self._captured = 0
 
     def sample(self) -> bool:
         """Whether to capture the next prediction, drawn at the capture rate."""
         return self.rate >= 1.0 or (self.rate > 0.0 and self._rng.random() < self.rate)
 
-    def write(self, records: list[dict]) -> None:
-        """Append one JSON line per record, each written through, so a crash loses at most one."""
-        with self._lock:
-            for record in records:
-                line = json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
-                self._current().write(line.encode("utf-8"))  # unbuffered: one write() per line
-                self._lines += 1
-                self._captured += 1
+    def write(self, records: list) -> None:
+        """Queue one JSON line per record: a dict, or a callable returning one (called on the
+        capture thread). Records must not change afterwards."""
+        self._queue.put(records)
+
+    def flush(self) -> None:
+        """Wait until every record written so far is a line in the file."""
+        self._queue.flush()
+
+    def _append(self, records: list[dict]) -> None:
+        """The queue's sink: encode and append CHUNK_LINES lines per write()."""
+        captured = self._captured
+        try:
+            for start in range(0, len(records), CHUNK_LINES):
+                self._append_lines([_line(r) for r in records[start:start + CHUNK_LINES]])
+        except BaseException:
+            self.lost += len(records) - (self._captured - captured)
+            self._close_file()  # a torn line stays the last of its file, where readers skip it
+            raise
+
+    def _append_lines(self, lines: list[str]) -> None:
+        while lines:
+            handle = self._current()
+            room = self.max_lines - self._lines
+            part, lines = lines[:room], lines[room:]
+            data = memoryview("".join(part).encode("utf-8"))
+            while data:
+                data = data[handle.write(data):]  # unbuffered: one write() unless it falls short
+            self._lines += len(part)
+            self._captured += len(part)
 
     def _current(self):
         day = int(time.time() // 86400)
@@ -161,16 +213,22 @@ class CaptureWriter:
             self._handle = None
 
     def close(self) -> None:
-        """Close the open file and mark the Serving execution complete with its capture count."""
-        with self._lock:
+        """Write out queued lines, close the file, mark the Serving execution complete."""
+        try:
+            self._queue.close()
+        finally:
             self._close_file()
-            if self.execution_id is None:
-                return
-            [execution] = self.store.get_executions_by_id([self.execution_id])
-            execution.last_known_state = pb.Execution.COMPLETE
-            schema.set_props(
-                execution.custom_properties,
-                {"ended_at": utc_now(), "captured": self._captured, "files": len(self.files)},
-            )
-            _retry(lambda: self.store.put_executions([execution]))
-            self.execution_id = None
+            self._complete()
+
+    def _complete(self) -> None:
+        if self.execution_id is None:
+            return
+        [execution] = self.store.get_executions_by_id([self.execution_id])
+        execution.last_known_state = pb.Execution.COMPLETE
+        schema.set_props(
+            execution.custom_properties,
+            {"ended_at": utc_now(), "captured": self._captured, "files": len(self.files),
+             "lost": self.lost},
+        )
+        _retry(lambda: self.store.put_executions([execution]))
+        self.execution_id = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from pipeline import metadata
 from pipeline.paths import LedgerPaths, ledger_home
@@ -35,14 +36,32 @@ class Prediction:
         return self.outputs.get("probabilities")
 
 
-def _rows(outputs: dict, count: int) -> list[dict]:
-    """Batched output tensors -> one plain-JSON dict per instance; bytes become str."""
-    columns = {name: tensor.numpy().tolist() for name, tensor in outputs.items()}
+def _rows(arrays: dict, count: int) -> list[dict]:
+    """Batched output arrays -> one plain-JSON dict per instance; bytes become str."""
+    columns = {name: array.tolist() for name, array in arrays.items()}
     rows = [{} for _ in range(count)]
     for name, values in columns.items():
         for row, value in zip(rows, values, strict=True):
             row[name] = value.decode("utf-8") if isinstance(value, bytes) else value
     return rows
+
+
+class _CapturedRows:
+    """A batch's output arrays, made rows for capture on first use (on the capture thread).
+
+    These rows are not the ones handed to the caller, whose rows are the caller's to change.
+    """
+
+    def __init__(self, arrays: dict, count: int):
+        self.arrays, self.count, self._rows = arrays, count, None
+
+    def record(self, receipt: Receipt, features: dict, index: int) -> dict:
+        """The capture record (one JSON line) of prediction `index` of the batch."""
+        if self._rows is None:
+            self._rows = _rows(self.arrays, self.count)
+        return {"prediction_id": receipt.prediction_id, "issued_at": receipt.issued_at,
+                "features": features, "outputs": self._rows[index],
+                "receipt": receipt.to_dict()}
 
 
 class Predictor:
@@ -91,15 +110,23 @@ class Predictor:
 
     def predict(self, instances: list[dict]) -> list[Prediction]:
         """One model call per batch; every prediction gets a receipt, sampled ones a line."""
-        outputs, features = self._infer(instances)
-        receipts = [self.issuer.issue() for _ in outputs]
-        self._capture(features, outputs, receipts)
+        outputs, features, arrays = self._infer(instances)
+        issue, sample = self.issuer.issue, self.capture.sample
+        receipts = [issue() for _ in outputs]
+        # The encoder's feature dicts are ours alone, so they can be captured as they are.
+        rows = _CapturedRows(arrays, len(outputs))
+        captured = [partial(rows.record, receipt, row_features, index)
+                    for index, (row_features, receipt)
+                    in enumerate(zip(features, receipts, strict=True)) if sample()]
+        if captured:
+            self.capture.write(captured)
         return [Prediction(o, r) for o, r in zip(outputs, receipts, strict=True)]
 
-    def _infer(self, instances: list[dict]) -> tuple[list[dict], list[dict]]:
-        """Model outputs and normalised features, without receipts or capture."""
+    def _infer(self, instances: list[dict]) -> tuple[list[dict], list[dict], dict]:
+        """Output rows, normalised features and output arrays, without receipts or capture."""
         serialized, features = self._encode(instances)
-        return self._run(serialized), features
+        arrays = self._run(serialized)
+        return _rows(arrays, len(serialized)), features, arrays
 
     def _encode(self, instances: list[dict]) -> tuple[list[bytes], list[dict]]:
         if not isinstance(instances, list):
@@ -107,29 +134,14 @@ class Predictor:
         encoded = [self._encoder.encode(i, instance) for i, instance in enumerate(instances)]
         return [e[0] for e in encoded], [e[1] for e in encoded]
 
-    def _run(self, serialized: list[bytes]) -> list[dict]:
+    def _run(self, serialized: list[bytes]) -> dict:
         if not serialized:
-            return []
+            return {}
         outputs = self._signature(examples=self._constant(serialized))
-        return _rows(outputs, len(serialized))
-
-    def _capture(self, features, outputs, receipts) -> None:
-        records = [
-            {
-                "prediction_id": receipt.prediction_id,
-                "issued_at": receipt.issued_at,
-                "features": row_features,
-                "outputs": row_outputs,
-                "receipt": receipt.to_dict(),
-            }
-            for row_features, row_outputs, receipt in zip(features, outputs, receipts, strict=True)
-            if self.capture.sample()
-        ]
-        if records:
-            self.capture.write(records)
+        return {name: tensor.numpy() for name, tensor in outputs.items()}
 
     def close(self) -> None:
-        """Close the capture file and mark the Serving execution complete."""
+        """Write out queued captures, close the file and mark the Serving execution complete."""
         self.capture.close()
 
     def __enter__(self) -> Predictor:

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -114,7 +115,7 @@ def test_served_prediction_is_captured_and_linked_downstream_of_its_dataset(
 ):
     _, body = _call(server.url + ":predict", {"instances": [ROW, dict(ROW, sex=None)]})
     receipt = body["receipts"][1]
-    assert find_receipt(served_home, receipt["prediction_id"]).to_dict() == receipt
+    assert _find_when_written(served_home, receipt["prediction_id"]).to_dict() == receipt
     store = shared_registry.store
     [artifact] = [a for a in store.get_artifacts_by_type(PREDICTION_CAPTURE)
                   if any(x["prediction_id"] == receipt["prediction_id"] for x in read_lines(a.uri))]
@@ -126,6 +127,19 @@ def test_served_prediction_is_captured_and_linked_downstream_of_its_dataset(
                == info.dataset_version_id]
     assert artifact.id in _downstream(store, start.id)
     assert info.artifact_id in _downstream(store, start.id)
+
+
+def _find_when_written(home, prediction_id: str, timeout: float = 30.0):
+    """find_receipt once the server's capture thread wrote the line (FLUSH_SECONDS after the
+    response, later on a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return find_receipt(home, prediction_id)
+        except ReceiptError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _downstream(store, artifact_id: int) -> set[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -67,11 +68,24 @@ def test_missing_features_are_absent_and_captured_as_null(predictor):
     row = {"island": "Dream", "bill_length_mm": 49.0, "flipper_length_mm": 200}
     absent, null = predictor.predict([row, dict(row, sex=None, body_mass_g=None)])
     assert absent.probabilities == pytest.approx(null.probabilities)
+    predictor.capture.flush()
     [line] = [x for x in read_lines(predictor.capture.files[-1])
               if x["prediction_id"] == null.receipt.prediction_id]
     assert line["features"]["sex"] is None and line["features"]["bill_length_mm"] == 49.0
     assert line["outputs"] == null.outputs
     assert line["receipt"] == null.receipt.to_dict()
+
+
+def test_the_capture_keeps_what_the_model_said_whatever_the_caller_does_to_outputs(predictor):
+    [prediction] = predictor.predict([{"island": "Biscoe", "bill_length_mm": 46.5}])
+    said = json.loads(json.dumps(prediction.outputs))
+    prediction.outputs["probabilities"].append(2.0)  # the capture line is written later
+    prediction.outputs["classes"] = "Dodo"
+    predictor.capture.flush()
+    [line] = [x for x in read_lines(predictor.capture.files[-1])
+              if x["prediction_id"] == prediction.receipt.prediction_id]
+    assert line["outputs"] == said and said["classes"] != "Dodo"
+    assert line["receipt"] == prediction.receipt.to_dict()
 
 
 @pytest.mark.parametrize(

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import digest
 from pipeline.registry.chain import sign
+from pipeline.serving import receipts
 from pipeline.serving.receipts import (
     Receipt,
     ReceiptError,
     ReceiptIssuer,
+    UtcClock,
     verify_receipt,
 )
 
@@ -138,3 +142,30 @@ def test_issuer_signs_exactly_the_canonical_encoding(signing_key):
     receipt = issuer.issue()
     assert receipt.hmac == sign(signing_key.encode(), receipt.canonical())
     assert receipt.prediction_id.startswith('odd "name" ü@12:')
+
+
+def test_issue_times_are_utc_with_microseconds_across_second_boundaries(monkeypatch):
+    """UtcClock formats the date and time once a second; every receipt still gets its instant."""
+    clock = UtcClock()
+    instants = [1_700_000_000_999_999_999, 1_700_000_001_000_000_000, 1_700_000_001_000_123_999,
+                1_700_000_000_000_000_500]  # the last goes back a second (clock adjusted)
+    texts = []
+    for ns in instants:
+        monkeypatch.setattr(receipts.time, "time_ns", lambda ns=ns: ns)
+        texts.append(clock.now())
+    assert texts == ["2023-11-14T22:13:20.999999Z", "2023-11-14T22:13:21.000000Z",
+                     "2023-11-14T22:13:21.000123Z", "2023-11-14T22:13:20.000000Z"]
+
+
+def test_receipts_carry_the_time_now_and_distinct_128_bit_ids(fake_version):
+    _, _, info = fake_version
+    issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, KEY_ENV)
+    slack = timedelta(milliseconds=1)
+    before = datetime.now(timezone.utc) - slack
+    issued = [issuer.issue() for _ in range(1000)]
+    after = datetime.now(timezone.utc) + slack
+    for receipt in (issued[0], issued[-1]):
+        moment = datetime.strptime(receipt.issued_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+        assert before <= moment.replace(tzinfo=timezone.utc) <= after
+    tokens = {r.prediction_id.removeprefix("penguins@1:") for r in issued}
+    assert len(tokens) == 1000 and all(re.fullmatch("[0-9a-f]{32}", t) for t in tokens)
