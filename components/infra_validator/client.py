@@ -18,13 +18,18 @@ from components.infra_validator import checks
 
 State = get_model_status_pb2.ModelVersionStatus.State
 _POLL_S = 0.25
+# gRPC backs off reconnecting exponentially from 1 s; a server that starts listening a few
+# seconds in would be noticed seconds late. Retry at the pace we poll instead.
+_CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 100),
+                    ("grpc.min_reconnect_backoff_ms", 100),
+                    ("grpc.max_reconnect_backoff_ms", 250)]
 
 
 class ServingClient:
     """Talks to one model by name on one endpoint; every call is bounded by a deadline."""
 
     def __init__(self, endpoint: str, model_name: str, signature_name: str):
-        self._channel = grpc.insecure_channel(endpoint)
+        self._channel = grpc.insecure_channel(endpoint, options=_CHANNEL_OPTIONS)
         self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
         self._predictions = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
         self.model_name, self.signature_name = model_name, signature_name
