@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -80,7 +81,11 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
                             train_steps=train_steps, beam_pipeline_args=beam_pipeline_args,
                             **pipeline_options)
     if key is not None:
-        run_cache.remember(paths.metadata_path, name, key, _reusable_fields(summary))
+        try:
+            run_cache.remember(paths.metadata_path, name, key, _reusable_fields(summary))
+        except Exception as err:  # noqa: BLE001 - the run succeeded; only its reuse is lost
+            logging.warning("run completed, but its run key was not recorded (the next run "
+                            "will not be reused): %s: %s", type(err).__name__, err)
     return summary
 
 
