@@ -13,6 +13,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import provenance
 from pipeline.config import DatasetConfig
+from pipeline.digest import root_digest, sha256_file
 from pipeline.metadata import open_store, sqlite_spec
 from pipeline.paths import PROJECT_ROOT
 from pipeline.registry.log import retry_transient
@@ -42,17 +43,15 @@ class Reusable:
 
 
 def code_digest(root: str = PROJECT_ROOT) -> str:
-    """SHA-256 over the path and content of every Python source the pipeline runs."""
-    digest = hashlib.sha256()
+    """Root digest (pipeline/digest.py) over every Python source the pipeline runs."""
+    files = {}
     for entry in CODE_ROOTS:
         top = os.path.join(root, entry)
-        paths = [top] if os.path.isfile(top) else sorted(
-            os.path.join(parent, name) for parent, dirs, files in os.walk(top)
-            for name in files if name.endswith(".py") and "__pycache__" not in parent)
-        for path in paths:
-            with open(path, "rb") as handle:
-                digest.update(os.path.relpath(path, root).encode() + b"\0" + handle.read() + b"\0")
-    return digest.hexdigest()
+        paths = [top] if os.path.isfile(top) else [
+            os.path.join(parent, name) for parent, _, names in os.walk(top)
+            for name in names if name.endswith(".py") and "__pycache__" not in parent]
+        files.update({os.path.relpath(path, root): sha256_file(path) for path in paths})
+    return root_digest(files)
 
 
 def _sha(value) -> str:
