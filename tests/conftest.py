@@ -141,3 +141,12 @@ def loans_config(tmp_path_factory) -> str:
         "numeric_features: [income_k, debt_ratio]\ncategorical_features: [region]\n"
         "slice_by: [region]\n")
     return str(config)
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory):
+    """A real MariaDB server for the session (tests/support/mariadb.py); stopped at the end."""
+    from tests.support.mariadb import MariaDB
+    server = MariaDB(str(tmp_path_factory.mktemp("mariadb"))).start()
+    yield server
+    server.stop()
