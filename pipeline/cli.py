@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from pipeline.paths import DEFAULT_DATASET_CONFIG, ledger_home
+from pipeline.paths import DEFAULT_DATASET_CONFIG
 
 # Command modules are imported when the CLI starts; none of them may import tfx or tensorflow at
 # module level, so registry and lineage commands stay fast.
@@ -16,8 +16,26 @@ COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
 
 
 @click.group()
-def cli():
+@click.option("--home", "home", envvar="LEDGER_HOME", default=None,
+              help="Ledger home: store, serving root, keys (default $LEDGER_HOME or .ledger/).")
+@click.option("--metadata", "metadata_spec", envvar="LEDGER_METADATA", default=None,
+              help='MLMD spec, e.g. {"sqlite": PATH} (default: the home\'s SQLite store).')
+@click.option("--serving-root", envvar="LEDGER_SERVING_ROOT", default=None,
+              type=click.Path(file_okay=False), help="Where versions are pushed "
+              "(default HOME/serving); recorded on each version.")
+@click.option("--key", "key", envvar="LEDGER_KEY", default=None, type=click.Path(dir_okay=False),
+              help="Your private key (Ed25519, e.g. ~/.ssh/id_ed25519): signs your decisions.")
+@click.option("--allowed-signers", envvar="LEDGER_ALLOWED_SIGNERS", default=None,
+              type=click.Path(dir_okay=False),
+              help="Allowed-signers file: identity -> public key (default HOME/allowed_signers).")
+@click.option("--service-key", envvar="LEDGER_SERVICE_KEY", default=None,
+              type=click.Path(dir_okay=False), help="A managed key for the pipeline's own "
+              "records (default: HOME/keys/ledger_service_ed25519, created on first use).")
+@click.pass_context
+def cli(ctx, **options):
     """tfx-ledger: a TFX pipeline and an MLMD model registry that records every decision."""
+    # Resolved once, on first use (pipeline/commands/context.py), with any command option over it.
+    ctx.obj = {"options": options}
 
 
 @cli.command()
@@ -39,6 +57,7 @@ def cli():
                    "without starting TFX).")
 def run(dataset_config, home, train_steps, beam_args, approval_mode, force):
     """Run the pipeline locally (LocalDagRunner, SQLite MLMD) on a dataset config."""
+    from pipeline.commands.context import settings
     from pipeline.config import DatasetConfigError, load_dataset_config
 
     try:
@@ -47,10 +66,10 @@ def run(dataset_config, home, train_steps, beam_args, approval_mode, force):
         raise click.ClickException(str(err)) from None
     from pipeline.local_runner import run_local
 
-    paths = ledger_home(home)
+    resolved = settings(home=home)
     try:
-        summary = run_local(dataset, paths, train_steps=train_steps,
-                            beam_pipeline_args=list(beam_args) or None,
+        summary = run_local(dataset, resolved.paths, train_steps=train_steps,
+                            beam_pipeline_args=list(beam_args) or None, settings=resolved,
                             approval_mode=approval_mode, reuse_unchanged=not force)
     except Exception as err:  # noqa: BLE001 - any component failure ends the run with one line
         raise click.ClickException(f"pipeline failed: {type(err).__name__}: {err}") from None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from components.data_lineage.lineage import recorded_properties
 from pipeline.config import DatasetConfig
 from pipeline.paths import LedgerPaths
+from pipeline.settings import Settings, resolve
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,21 @@ def resolve_span(dataset: DatasetConfig) -> tuple[str, int]:
 
 def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 200,
               beam_pipeline_args: list[str] | None = None, reuse_unchanged: bool = True,
-              **pipeline_options) -> RunSummary:
+              settings: Settings | None = None, **pipeline_options) -> RunSummary:
     """Builds and runs the pipeline; raises if any component fails.
 
     With `reuse_unchanged`, a run whose data, dataset config, code, git revision, libraries
     and options equal those of the last completed run, in a store nobody wrote to since, is
     not started: that run's summary is returned (reused_from says when it was recorded).
     TFX would cache every component of such a run; this skips starting TFX at all. Configs
-    with `{SPAN}` always run (resolving the span needs TFX).
+    with `{SPAN}` always run (resolving the span needs TFX). `settings` (keys, allowed
+    signers, serving root) default to those of the home.
     """
     from pipeline import run_cache
+
+    settings = settings or resolve(home=paths.home)
+    if settings.home != os.path.abspath(paths.home):
+        raise ValueError(f"settings are for home {settings.home}, the run is in {paths.home}")
 
     os.makedirs(paths.home, exist_ok=True)
     name = pipeline_name_for(dataset)

@@ -1,0 +1,1 @@
+"""Signing keys, allowed signers and signatures over governance records and checkpoints."""
