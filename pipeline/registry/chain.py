@@ -25,6 +25,8 @@ HASHED_FIELDS = (
     "model_digest",
     "prev_hash",
 )
+# Hashed when present: records written before a field existed keep verifying.
+OPTIONAL_HASHED_FIELDS = ("model_head",)
 
 
 def execution_name(seq: int) -> str:
@@ -34,8 +36,10 @@ def execution_name(seq: int) -> str:
 
 def record_hash(fields: dict) -> str:
     """SHA-256 over canonical JSON (sorted keys, no whitespace) of every hashed field."""
+    hashed = {k: fields[k] for k in HASHED_FIELDS}
+    hashed.update({k: fields[k] for k in OPTIONAL_HASHED_FIELDS if fields.get(k)})
     canonical = json.dumps(
-        {k: fields[k] for k in HASHED_FIELDS},
+        hashed,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -77,7 +81,7 @@ def from_execution(execution: pb.Execution) -> Transition:
 
 
 def _fields(record: Transition) -> dict:
-    return {name: getattr(record, name) for name in HASHED_FIELDS}
+    return {name: getattr(record, name) for name in HASHED_FIELDS + OPTIONAL_HASHED_FIELDS}
 
 
 def check_records(records: list[tuple[str, Transition]], key: bytes | None) -> list[str]:

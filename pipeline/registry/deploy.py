@@ -8,8 +8,8 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import digest
 
-from . import chain, schema, serving, stages
-from .errors import DigestMismatchError, GovernanceLogError, RegistryError, UnknownVersionError
+from . import aliases, chain, schema, serving, stages
+from .errors import DigestMismatchError, GovernanceLogError, RegistryError
 from .records import LoadedVersion, PushResult, VersionInfo
 
 
@@ -147,24 +147,4 @@ def load_path(registry, identifier: str) -> LoadedVersion:
 
 def resolve(registry, identifier: str) -> VersionInfo:
     """'m@3', 'm@production', 'm@latest-approved' or 'm@latest' -> the version it names."""
-    model_name, sep, alias = identifier.partition("@")
-    if not sep or not alias:
-        raise RegistryError(f"expected MODEL@VERSION or MODEL@alias, got {identifier!r}")
-    if alias.isdigit():
-        return registry.version(model_name, int(alias))
-    versions = registry.versions(model_name)
-    if alias == "latest":
-        return versions[-1]
-    if alias == "latest-approved":
-        picked = [v for v in versions if v.stage in (stages.APPROVED, stages.DEPLOYED)]
-    elif alias == "production":
-        prod = registry.production(model_name)
-        picked = [prod] if prod else []
-    else:
-        raise UnknownVersionError(
-            f"{identifier}: unknown alias {alias!r} "
-            "(use a number, production, latest-approved or latest)"
-        )
-    if not picked:
-        raise UnknownVersionError(f"{model_name} has no {alias} version")
-    return picked[-1]
+    return aliases.resolve(registry, identifier)

@@ -12,8 +12,9 @@ from ml_metadata import errors
 from ml_metadata.metadata_store.metadata_store import ListOptions
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from . import chain, schema
+from . import chain, headcheck, heads, schema
 from .errors import GovernanceLogError
+from .head_tracker import HeadTracker
 from .records import Transition, VerifyReport
 
 MAX_ATTEMPTS = 200
@@ -120,17 +121,21 @@ def append(
 
 
 def _write(store, type_ids, anchor, pending, key):
+    migrating = anchor is not None and not heads.enabled(anchor)
     anchor = anchor or pb.Context(
         type_id=type_ids[schema.GOVERNANCE_LOG], name=schema.GOVERNANCE_LOG_NAME
     )
     seq = schema.prop(anchor, "head_seq", 0)
     head = schema.prop(anchor, "head_hash", "") or chain.GENESIS_HASH
+    tracker = HeadTracker(store, migrating)
     executions, artifacts, edges, written = [], [], [], []
     for index, record in enumerate(pending):
         seq += 1
         fields = dict(record.fields, seq=seq, prev_hash=head, decided_at=utc_now())
+        fields["model_head"] = tracker.advance(fields)
         fields["record_hash"] = head = chain.record_hash(fields)
         fields["hmac"] = chain.sign(key, head)
+        tracker.written(fields)
         executions.append(chain.to_execution(type_ids[schema.STAGE_TRANSITION], fields))
         written.append(fields)
         for artifact_id in record.input_artifact_ids:
@@ -146,10 +151,12 @@ def _write(store, type_ids, anchor, pending, key):
             "head_seq": seq,
             "head_hash": head,
             "head_hmac": chain.sign(key, chain.anchor_message(seq, head)),
+            heads.HEADS_FLAG: 1,
         },
     )
+    contexts = [anchor] + tracker.contexts(type_ids[heads.MODEL_HEAD])
     execution_ids, artifact_ids, _ = store.put_lineage_subgraph(
-        executions, artifacts, [anchor], edges
+        executions, artifacts, contexts, edges
     )
     transitions = [
         Transition(execution_id=eid, **fields)
@@ -166,7 +173,11 @@ def verify(store, key: bytes | None) -> VerifyReport:
         key=lambda pair: (pair[1].seq, pair[1].execution_id),
     )
     problems = chain.check_records(pairs, key)
-    problems += chain.check_anchor(read_anchor(store), pairs[-1][1] if pairs else None, key)
+    anchor = read_anchor(store)
+    problems += chain.check_anchor(anchor, pairs[-1][1] if pairs else None, key)
+    head_problems, replay = headcheck.check_records([record for _, record in pairs])
+    problems += head_problems
+    problems += headcheck.check_stored(heads.read_all(store), replay.heads(), heads.enabled(anchor))
     problems += _check_versions(store.get_artifacts_by_type(schema.MODEL_VERSION),
                                 [record for _, record in pairs])
     return VerifyReport(

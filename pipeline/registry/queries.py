@@ -53,6 +53,31 @@ def transitions(
     )
 
 
+def version_records(store, artifacts: list) -> dict[int, list[Transition]]:
+    """Each ModelVersion artifact's records (by artifact id, seq order) through its events.
+
+    Three MLMD calls whatever the store's size: every record links its version by an event, so
+    this reads a version's few records instead of filtering the whole log by property.
+    """
+    found: dict[int, list[Transition]] = {a.id: [] for a in artifacts}
+    if not found:
+        return found
+    events = store.get_events_by_artifact_ids(list(found))
+    records = {
+        e.id: chain.from_execution(e)
+        for e in store.get_executions_by_id(sorted({ev.execution_id for ev in events}))
+        if e.type == schema.STAGE_TRANSITION
+    }
+    names = {a.id: (schema.prop(a, "model_name"), schema.prop(a, "version", 0)) for a in artifacts}
+    for event in events:
+        record = records.get(event.execution_id)
+        if record and (record.model_name, record.version) == names[event.artifact_id]:
+            found[event.artifact_id].append(record)
+    for history in found.values():
+        history.sort(key=lambda t: (t.seq, t.execution_id))
+    return found
+
+
 def _last(history: list[Transition], to_stage: str) -> Transition | None:
     matching = [t for t in history if t.to_stage == to_stage]
     return matching[-1] if matching else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline import metadata
 
-from . import chain, deploy, log, queries, schema
+from . import aliases, chain, deploy, heads, log, queries, schema
 from .errors import StoreMissingError, UnknownModelError, UnknownVersionError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
 
@@ -37,6 +37,17 @@ class RegistryReader:
 
     def models(self) -> list[ModelSummary]:
         """Every registered model with its version count, latest version and production version."""
+        if heads.enabled(log.read_anchor(self.store)):
+            return [
+                ModelSummary(
+                    name=h.model_name,
+                    version_count=h.latest,  # versions are gapless from 1
+                    latest_version=h.latest,
+                    latest_stage=self.version(h.model_name, h.latest).stage,
+                    production_version=h.production or None,
+                )
+                for h in heads.read_all(self.store)
+            ]
         names = sorted(
             {schema.prop(a, "model_name") for a in queries.version_artifacts(self.store)}
         )
@@ -58,21 +69,11 @@ class RegistryReader:
 
     def version(self, model_name, version) -> VersionInfo:
         """One version with its current stage."""
-        artifacts = (
-            queries.version_artifacts(self.store, model_name, int(version))
-            if (schema.valid_model_name(model_name))
-            else []
-        )
-        if not artifacts:
-            self.versions(model_name)  # raises UnknownModelError when the model itself is unknown
-            raise UnknownVersionError(f"{model_name} has no version {version}")
-        history = queries.transitions(self.store, model_name, int(version))
-        return queries.version_info(artifacts[0], history)
+        return aliases.version(self, model_name, version)
 
     def production(self, model_name) -> VersionInfo | None:
         """The deployed version most recently moved to deployed, or None."""
-        versions = self.versions(model_name)
-        return queries.production(versions, queries.transitions(self.store, model_name))
+        return aliases.production(self, model_name)
 
     def resolve(self, identifier: str) -> VersionInfo:
         """'m@3', 'm@production', 'm@latest-approved' or 'm@latest' -> the version it names."""
@@ -82,9 +83,10 @@ class RegistryReader:
         """The model's (or one version's) transitions in log order."""
         if version is None:
             self.versions(model_name)
-        else:
-            self.version(model_name, version)
-        return queries.transitions(self.store, model_name, version)
+            return queries.transitions(self.store, model_name)
+        info = self.version(model_name, version)
+        artifact = self.store.get_artifacts_by_id([info.artifact_id])
+        return queries.version_records(self.store, artifact)[info.artifact_id]
 
     def verify(self) -> VerifyReport:
         """Recompute every hash, link, seq, the anchor and (with a key) every HMAC."""

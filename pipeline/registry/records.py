@@ -22,6 +22,7 @@ class Transition:
     record_hash: str
     hmac: str
     execution_id: int = 0
+    model_head: str = ""
 
 
 @dataclass(frozen=True)

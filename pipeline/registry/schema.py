@@ -14,6 +14,7 @@ STAGE_TRANSITION = "StageTransition"
 PUSHED_MODEL = "PushedModel"
 GOVERNANCE_LOG = "GovernanceLog"
 GOVERNANCE_LOG_NAME = "governance-log"
+MODEL_HEAD = "ModelHead"
 
 STR, INT = pb.STRING, pb.INT
 MODEL_VERSION_PROPERTIES = {
@@ -39,6 +40,7 @@ TRANSITION_PROPERTIES = {
     "prev_hash": STR,
     "record_hash": STR,
     "hmac": STR,
+    "model_head": STR,  # JSON: the model's aliases after this record (registry/heads.py)
 }
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -81,6 +83,7 @@ def ensure_types(store) -> dict[str, int]:
         PUSHED_MODEL: _pushed_model_type_id(store),
         STAGE_TRANSITION: store.put_execution_type(_execution_type(), **evolve),
         GOVERNANCE_LOG: store.put_context_type(pb.ContextType(name=GOVERNANCE_LOG)),
+        MODEL_HEAD: store.put_context_type(pb.ContextType(name=MODEL_HEAD)),
     }
 
 

@@ -81,7 +81,7 @@ def test_forged_record_with_recomputed_chain_fails_only_the_hmac(registry, db, s
     history = registry.history(MODEL)
     prev = history[4].prev_hash
     for record in history[4:]:
-        fields = {name: getattr(record, name) for name in chain.HASHED_FIELDS}
+        fields = chain._fields(record)
         fields["prev_hash"] = prev
         if record.seq == 5:
             fields["reason"] = "approved by the board"
