@@ -48,7 +48,6 @@ def check_stored(stored: list[Head], expected: dict[str, Head], enabled: bool) -
                 f"head of {name} says {_describe(have.state())} after seq {have.seq}; "
                 f"the log says {_describe(want.state())} after seq {want.seq} (head altered)"
             )
-    problems += [
-        f"head of {name} names a model with no records" for name in sorted(set(by_name) - set(expected))
-    ]
+    orphans = sorted(set(by_name) - set(expected))
+    problems += [f"head of {name} names a model with no records" for name in orphans]
     return problems

@@ -49,8 +49,10 @@ def state_json(head: Head, prev_seq: int) -> str:
 
 def parse_state(text: str) -> dict | None:
     """The embedded head of a record, or None for a record written before heads existed."""
+    if not text:
+        return None
     try:
-        value = json.loads(text) if text else None
+        value = json.loads(text)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}

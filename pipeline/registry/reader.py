@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline import metadata
 
 from . import aliases, chain, deploy, heads, log, queries, schema
-from .errors import StoreMissingError, UnknownModelError, UnknownVersionError
+from .errors import StoreMissingError, UnknownModelError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
 
 

@@ -109,3 +109,11 @@ def add_version(registry, make_model, serving_root):
         return registry.version(name, info.version), model
 
     return add
+
+
+@pytest.fixture(scope="session")
+def synthetic():
+    """benchmarks/make_synthetic_store.py: build(store, runs, models, runs_per_dataset, root)."""
+    from benchmarks import make_synthetic_store
+
+    return make_synthetic_store

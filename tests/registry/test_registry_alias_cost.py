@@ -1,0 +1,62 @@
+"""Alias resolution issues the same, small number of MLMD calls for 1 and for 500 versions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.metadata import open_store
+from pipeline.registry.reader import RegistryReader
+
+TARGETS = ("model-000@production", "model-000@latest-approved", "model-000@latest",
+           "model-000@1")
+
+
+class CountingStore:
+    """The real MLMD store, with every method call counted."""
+
+    def __init__(self, store):
+        self._store, self.calls = store, []
+
+    def __getattr__(self, name):
+        attribute = getattr(self._store, name)
+        if not callable(attribute):
+            return attribute
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return attribute(*args, **kwargs)
+
+        return counted
+
+
+@pytest.fixture(scope="module")
+def stores(synthetic, tmp_path_factory) -> dict:
+    """One model with 1 version and one with 500 (all deployed or rejected, like runs)."""
+    found = {}
+    for versions in (1, 500):
+        path = str(tmp_path_factory.mktemp("alias-cost") / f"{versions}.sqlite")
+        spec = json.dumps({"sqlite": path})
+        synthetic.build(open_store(spec), versions, 1, 5, "/synthetic")
+        found[versions] = spec
+    return found
+
+
+def _calls(spec: str, target: str) -> tuple[list[str], str]:
+    store = CountingStore(open_store(spec, must_exist=True))
+    reader = RegistryReader(store)
+    info = reader.resolve(target)
+    return store.calls, f"{info.identifier} {info.stage}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_alias_resolution_cost_does_not_grow_with_versions(stores, target):
+    small, resolved_small = _calls(stores[1], target)
+    large, resolved_large = _calls(stores[500], target)
+    assert resolved_small == "model-000@1 deployed"
+    # Every tenth run is rejected: the 500th (@500) is, so @499 is the last one deployed.
+    expected = {"model-000@1": "model-000@1 deployed", "model-000@latest": "model-000@500 rejected"}
+    assert resolved_large == expected.get(target, "model-000@499 deployed")
+    assert large == small, f"{target}: {len(small)} calls with 1 version, {len(large)} with 500"
+    assert len(large) <= 5, large
