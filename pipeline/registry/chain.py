@@ -9,7 +9,7 @@ import os
 
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from . import schema
+from . import heads, schema
 from .records import Transition
 
 GENESIS_HASH = "0" * 64
@@ -67,6 +67,9 @@ def to_execution(type_id: int, fields: dict) -> pb.Execution:
     execution = pb.Execution(
         type_id=type_id, name=execution_name(fields["seq"]), last_known_state=pb.Execution.COMPLETE
     )
+    head = heads.parse_state(fields.get("model_head", ""))
+    if head and head.get("records"):  # the model's n-th record, found by index lookup
+        execution.external_id = heads.record_id(fields["model_name"], head["records"])
     schema.set_props(execution.properties, fields)
     return execution
 

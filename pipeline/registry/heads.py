@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from ml_metadata import errors
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from . import schema, stages
@@ -29,6 +30,8 @@ class Head:
     latest: int = 0
     latest_approved: int = 0
     production: int = 0
+    records: int = 0  # the model's records so far: record n has external id record_id(model, n)
+    first_deploy: int = 0  # seq of the model's first record to deployed
     seq: int = 0
     record_hash: str = ""
     context_id: int = 0
@@ -39,6 +42,8 @@ class Head:
             "latest": self.latest,
             "latest_approved": self.latest_approved,
             "production": self.production,
+            "records": self.records,
+            "first_deploy": self.first_deploy,
         }
 
 
@@ -64,7 +69,9 @@ def advance(head: Head, record, fallback) -> Head:
     the one holding it leaves (kind "production" or "latest_approved")."""
     get = record.get if isinstance(record, dict) else lambda k: getattr(record, k)
     version, to_stage = int(get("version")), get("to_stage")
-    new = replace(head, latest=max(head.latest, version))
+    new = replace(head, latest=max(head.latest, version), records=head.records + 1)
+    if to_stage == stages.DEPLOYED and not new.first_deploy:
+        new = replace(new, first_deploy=int(get("seq")))
     if to_stage in (stages.APPROVED, stages.DEPLOYED):
         new = replace(new, latest_approved=max(new.latest_approved, version))
     if to_stage == stages.DEPLOYED:
@@ -82,6 +89,8 @@ def from_context(context: pb.Context) -> Head:
         latest=schema.prop(context, "latest", 0),
         latest_approved=schema.prop(context, "latest_approved", 0),
         production=schema.prop(context, "production", 0),
+        records=schema.prop(context, "records", 0),
+        first_deploy=schema.prop(context, "first_deploy", 0),
         seq=schema.prop(context, "head_seq", 0),
         record_hash=schema.prop(context, "head_hash", ""),
         context_id=context.id,
@@ -97,6 +106,21 @@ def to_context(type_id: int, head: Head) -> pb.Context:
         dict(head.state(), head_seq=head.seq, head_hash=head.record_hash),
     )
     return context
+
+
+def record_id(model_name: str, n: int) -> str:
+    """External id of a model's n-th record (from 1): per-model random access by index lookup."""
+    return f"{schema.STAGE_TRANSITION}:{model_name}:{int(n)}"
+
+
+def records_by_index(store, model_name: str, numbers) -> dict:
+    """The model's records by their index n (missing ones, e.g. from before heads, left out)."""
+    wanted = {record_id(model_name, n): int(n) for n in numbers}
+    try:
+        found = store.get_executions_by_external_ids(list(wanted)) if wanted else []
+    except errors.NotFoundError:
+        found = []
+    return {wanted[e.external_id]: e for e in found if e.external_id in wanted}
 
 
 def read(store, model_name: str) -> Head | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import heads, stages
 from .heads import Head
@@ -38,14 +38,7 @@ class Replay:
             state.deployed_seq[int(record.version)] = record.seq
         prev_seq = state.head.seq
         head = heads.advance(state.head, record, state.fallback)
-        state.head = Head(
-            record.model_name,
-            head.latest,
-            head.latest_approved,
-            head.production,
-            seq=record.seq,
-            record_hash=record.record_hash,
-        )
+        state.head = replace(head, seq=record.seq, record_hash=record.record_hash)
         return state.head, prev_seq
 
     def heads(self) -> dict[str, Head]:

@@ -40,8 +40,12 @@ def test_heads_follow_push_rollback_and_deprecation(registry, add_version):
     head = heads.read(registry.store, MODEL)
     last = registry.history(MODEL)[-1]
     assert (head.seq, head.record_hash) == (last.seq, last.record_hash)
-    assert json.loads(last.model_head) == {"latest": 5, "latest_approved": 1, "production": 1,
-                                           "prev": last.seq - 1}
+    first_deploy = next(t.seq for t in registry.history(MODEL) if t.to_stage == "deployed")
+    assert json.loads(last.model_head) == {
+        "latest": 5, "latest_approved": 1, "production": 1, "prev": last.seq - 1,
+        "records": len(registry.history(MODEL)), "first_deploy": first_deploy}
+    found = heads.records_by_index(registry.store, MODEL, [head.records])
+    assert found[head.records].name == f"transition-{last.seq:010d}"
     assert registry.verify().ok
 
 

@@ -50,12 +50,13 @@ class MariaDB:
     def start(self, timeout: float = 60.0) -> "MariaDB":
         datadir = os.path.join(self.root, "data")
         os.makedirs(datadir, exist_ok=True)
-        install = _find(("mariadb-install-db", "/usr/bin/mariadb-install-db",
-                         "mysql_install_db"))
         user_args = ["--user=root"] if os.geteuid() == 0 else []
-        subprocess.run([install, f"--datadir={datadir}", "--auth-root-authentication-method=normal",
-                        "--skip-test-db", *user_args],
-                       check=True, capture_output=True, text=True)
+        if not os.path.isdir(os.path.join(datadir, "mysql")):  # a kept data directory restarts
+            install = _find(("mariadb-install-db", "/usr/bin/mariadb-install-db",
+                             "mysql_install_db"))
+            subprocess.run([install, f"--datadir={datadir}",
+                            "--auth-root-authentication-method=normal", "--skip-test-db",
+                            *user_args], check=True, capture_output=True, text=True)
         log = open(os.path.join(self.root, "server.log"), "w")
         self.process = subprocess.Popen(
             [_find(MARIADBD_CANDIDATES), "--no-defaults", f"--datadir={datadir}",
@@ -90,14 +91,18 @@ class MariaDB:
         """Runs SQL as root over the socket (for tests that tamper with a store); returns stdout."""
         return self._sql(statements, database=database).stdout
 
+    def database_spec(self, name: str) -> dict:
+        """The MLMD spec of an existing database `name` (e.g. one kept between benchmarks)."""
+        os.environ[PASSWORD_ENV] = self.password
+        return {"mysql": {"host": "127.0.0.1", "port": self.port, "database": name,
+                          "user": self.user, "password_env": PASSWORD_ENV}}
+
     def create_database(self, name: str) -> dict:
         """A fresh database `name` and the MLMD spec that connects to it over TCP."""
         self._sql(f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`; "
                   f"GRANT ALL ON `{name}`.* TO '{self.user}'@'127.0.0.1'; "
                   f"GRANT ALL ON `{name}`.* TO '{self.user}'@'localhost';")
-        os.environ[PASSWORD_ENV] = self.password
-        return {"mysql": {"host": "127.0.0.1", "port": self.port, "database": name,
-                          "user": self.user, "password_env": PASSWORD_ENV}}
+        return self.database_spec(name)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
