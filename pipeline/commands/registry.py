@@ -68,15 +68,22 @@ def models_command(as_json, home, metadata_spec, signing_key_env):
 
 @_registry_command("versions", json_flag=True)
 @click.argument("model")
-def versions_command(model, as_json, home, metadata_spec, signing_key_env):
-    """List every version of MODEL with stage, metrics, dataset, approver and push time."""
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Versions per page.")
+@click.option("--before", type=click.IntRange(min=1), default=None,
+              help="Show versions older than this one (the next page).")
+def versions_command(model, limit, before, as_json, home, metadata_spec, signing_key_env):
+    """List MODEL's versions, newest first, a page at a time: stage, metrics, dataset,
+    approver and push time."""
     registry, _ = _open(home, metadata_spec, signing_key_env)
-    found = registry.versions(model)
+    found = registry.versions_page(model, limit=limit, before=before)
     if as_json:
         click.echo(render.as_json(found))
         return
     production = registry.production(model) if found else None
     click.echo(render.versions_table(found, production.version if production else None))
+    if found and found[-1].version > 1:
+        click.echo(f"(older: ledger versions {model} --before {found[-1].version})", err=True)
 
 
 @_registry_command("show", json_flag=True)
@@ -161,10 +168,14 @@ def deprecate_command(identifier, by, reason, home, metadata_spec, signing_key_e
 
 @_registry_command("history", json_flag=True)
 @click.argument("model")
-@click.option("--version", type=int, default=None, help="Only this version.")
+@click.option("--version", type=int, default=None, help="Only this version (or MODEL@N).")
 def history_command(model, version, as_json, home, metadata_spec, signing_key_env):
-    """Show the governance-log records of MODEL (or one version) in order."""
+    """Show the governance-log records of MODEL, or of one version (MODEL@N), in order."""
     registry, _ = _open(home, metadata_spec, signing_key_env)
+    if "@" in model:
+        if version is not None:
+            raise RegistryError("give the version once: MODEL@N or --version N")
+        model, version = _split(model)
     records = registry.history(model, version)
     click.echo(render.as_json(records) if as_json else render.history_table(records))
 

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pipeline.registry import Transition, schema, stages
 from pipeline.registry import queries as registry_queries
 
-from .errors import LineageError
+from . import moments
+from .clock import format_time, parse_time
 from .records import AsOf
-
-
-def parse_time(text) -> datetime:
-    """ISO-8601 (`Z`, an offset, or naive meaning UTC) or a datetime -> an aware UTC datetime."""
-    if isinstance(text, datetime):
-        moment = text
-    else:
-        raw = str(text).strip()
-        try:
-            moment = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith("Z") else raw)
-        except ValueError:
-            raise LineageError(
-                f"cannot read time {raw!r}: use ISO-8601 UTC, e.g. 2026-11-22T05:30:00Z"
-            ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
-def format_time(moment: datetime) -> str:
-    """UTC ISO-8601 with microseconds and a Z, as the governance log writes it."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _until(history: list[Transition], moment: datetime) -> list[Transition]:
@@ -40,6 +19,14 @@ def _until(history: list[Transition], moment: datetime) -> list[Transition]:
 def as_of(store, registry, model_name: str, when) -> AsOf:
     """The version of `model_name` in production at `when`, who deployed and approved it."""
     moment = parse_time(when)
+    found = moments.as_of(store, model_name, moment)
+    if found is not None:
+        return found
+    return _replayed_as_of(store, registry, model_name, moment)
+
+
+def _replayed_as_of(store, registry, model_name: str, moment: datetime) -> AsOf:
+    """As-of on a store from before heads: the model's whole log, replayed up to `moment`."""
     artifacts = registry_queries.version_artifacts(store, model_name)
     if not artifacts:
         registry.versions(model_name)  # raises the registry's UnknownModelError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline import metadata
 
-from . import aliases, chain, deploy, heads, log, queries, schema
+from . import aliases, chain, deploy, heads, listing, log, queries, schema
 from .errors import StoreMissingError, UnknownModelError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
 
@@ -64,6 +64,14 @@ class RegistryReader:
             else []
         )
         if not found:
+            raise UnknownModelError(f"no model named {model_name!r} is registered")
+        return found
+
+    def versions_page(self, model_name, limit: int = 20, before: int | None = None
+                      ) -> list[VersionInfo]:
+        """Up to `limit` versions older than `before` (default: the newest), newest first."""
+        found = listing.versions_page(self.store, model_name, limit, before)
+        if not found and before is None:
             raise UnknownModelError(f"no model named {model_name!r} is registered")
         return found
 
