@@ -9,7 +9,7 @@ import click
 
 from pipeline import digest, metadata, paths
 from pipeline.commands.errors import one_line_errors
-from pipeline.registry import Registry, RegistryError, render
+from pipeline.registry import Registry, RegistryError, checkpoint, render
 from pipeline.registry.deploy import source_dir_of
 
 SIGNING_KEY_ENV = "LEDGER_SIGNING_KEY"
@@ -181,13 +181,32 @@ def history_command(model, version, as_json, home, metadata_spec, signing_key_en
 
 
 @_registry_command("verify", json_flag=True)
-def verify_command(as_json, home, metadata_spec, signing_key_env):
-    """Re-check the governance log's hash chain, anchor and HMACs; exit 2 on any problem."""
+@click.option("--checkpoint", "checkpoint_file", default=None, type=click.Path(dir_okay=False),
+              help="Check only what was appended since this checkpoint (ledger checkpoint).")
+@click.option("--full", is_flag=True,
+              help="With --checkpoint: re-check the whole log too, not only what is new.")
+def verify_command(checkpoint_file, full, as_json, home, metadata_spec, signing_key_env):
+    """Re-check the governance log's hash chain, anchor, heads and HMACs; exit 2 on any problem."""
     registry, _ = _open(home, metadata_spec, signing_key_env)
-    report = registry.verify()
+    since = checkpoint.read(checkpoint_file) if checkpoint_file else None
+    report = registry.verify(since, full=full)
     click.echo(render.as_json(report) if as_json else render.verify_text(report))
     if not report.ok:
         sys.exit(2)
+
+
+@_registry_command("checkpoint")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="File to write the checkpoint to (outside the store).")
+@click.option("--since", "since_file", default=None, type=click.Path(dir_okay=False),
+              help="Verify incrementally from this earlier checkpoint instead of in full.")
+def checkpoint_command(out, since_file, home, metadata_spec, signing_key_env):
+    """Verify the log, then write its head (last record, each model's last record) to --out."""
+    registry, _ = _open(home, metadata_spec, signing_key_env)
+    since = checkpoint.read(since_file) if since_file else None
+    written = checkpoint.write(out, registry.checkpoint(since))
+    made = checkpoint.read(written)
+    click.echo(f"checkpoint at seq {made.seq} ({len(made.heads)} models) written to {written}")
 
 
 COMMANDS = [
@@ -201,4 +220,5 @@ COMMANDS = [
     deprecate_command,
     history_command,
     verify_command,
+    checkpoint_command,
 ]

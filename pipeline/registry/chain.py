@@ -87,9 +87,14 @@ def _fields(record: Transition) -> dict:
     return {name: getattr(record, name) for name in HASHED_FIELDS + OPTIONAL_HASHED_FIELDS}
 
 
-def check_records(records: list[tuple[str, Transition]], key: bytes | None) -> list[str]:
-    """Problems with (execution name, record) pairs sorted by seq: hashes, links, order, HMAC."""
-    problems, prev = [], None
+def check_records(
+    records: list[tuple[str, Transition]], key: bytes | None, after: Transition | None = None
+) -> list[str]:
+    """Problems with (execution name, record) pairs sorted by seq: hashes, links, order, HMAC.
+
+    `after` is the verified record the pairs continue (incremental verify from a checkpoint).
+    """
+    problems, prev = [], after
     for name, record in records:
         label = f"seq {record.seq} (execution {record.execution_id})"
         if name != execution_name(record.seq):

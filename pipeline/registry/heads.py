@@ -19,7 +19,7 @@ MODEL_HEAD = schema.MODEL_HEAD
 # Set on the GovernanceLog anchor once every model of the store has a head (new stores at once,
 # older ones at their first append after the upgrade); until then readers replay the log.
 HEADS_FLAG = "model_heads"
-_LEAVING = (stages.ROLLED_BACK, stages.DEPRECATED, stages.REJECTED)
+LEAVING = (stages.ROLLED_BACK, stages.DEPRECATED, stages.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,9 @@ def advance(head: Head, record, fallback) -> Head:
         new = replace(new, latest_approved=max(new.latest_approved, version))
     if to_stage == stages.DEPLOYED:
         new = replace(new, production=version)
-    if to_stage in _LEAVING and version == new.production:
+    if to_stage in LEAVING and version == new.production:
         new = replace(new, production=fallback("production", new))
-    if to_stage in _LEAVING and version == new.latest_approved:
+    if to_stage in LEAVING and version == new.latest_approved:
         new = replace(new, latest_approved=fallback("latest_approved", new))
     return new
 

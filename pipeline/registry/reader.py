@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline import metadata
 
-from . import aliases, chain, deploy, heads, listing, log, queries, schema
-from .errors import StoreMissingError, UnknownModelError
+from . import aliases, chain, deploy, heads, incremental, listing, log, queries, schema
+from .checkpoint import Checkpoint
+from .errors import GovernanceLogError, StoreMissingError, UnknownModelError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
 
 
@@ -96,6 +99,30 @@ class RegistryReader:
         artifact = self.store.get_artifacts_by_id([info.artifact_id])
         return queries.version_records(self.store, artifact)[info.artifact_id]
 
-    def verify(self) -> VerifyReport:
-        """Recompute every hash, link, seq, the anchor and (with a key) every HMAC."""
-        return log.verify(self.store, self._key)
+    def verify(self, checkpoint: Checkpoint | None = None, full: bool = False) -> VerifyReport:
+        """Recompute every hash, link, seq, the anchor, the heads and (with a key) every HMAC;
+        with a checkpoint, only what was appended since, unless `full`."""
+        if checkpoint is None:
+            return log.verify(self.store, self._key)
+        if not full:
+            return incremental.verify_since(self.store, checkpoint, self._key)
+        report = log.verify(self.store, self._key)
+        _, problems = incremental._start(self.store, checkpoint)
+        return replace(report, ok=report.ok and not problems,
+                       problems=problems + report.problems)
+
+    def checkpoint(self, since: Checkpoint | None = None) -> Checkpoint:
+        """The current head of the log as a checkpoint, once it verifies (incrementally from
+        `since` when given); GovernanceLogError lists the problems otherwise."""
+        for _ in range(log.MAX_ATTEMPTS):
+            anchor = log.read_anchor(self.store)
+            seq = schema.prop(anchor, "head_seq", 0) if anchor is not None else 0
+            found = {h.model_name: h.seq for h in heads.read_all(self.store)}
+            if all(s <= seq for s in found.values()):  # no append between the two reads
+                break
+        report = self.verify(since)
+        if not report.ok:
+            raise GovernanceLogError("not checkpointing a log that fails verification:\n  "
+                                     + "\n  ".join(report.problems))
+        return Checkpoint(seq, schema.prop(anchor, "head_hash", "") if anchor else "",
+                          found, log.utc_now())

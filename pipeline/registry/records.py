@@ -106,3 +106,4 @@ class VerifyReport:
     records_checked: int
     problems: list[str]
     signed: bool = False
+    since_seq: int = 0  # incremental: records after this checkpoint seq were checked

@@ -80,5 +80,6 @@ def version_text(info: VersionInfo, history: list[Transition]) -> str:
 def verify_text(report: VerifyReport) -> str:
     signed = "signed" if report.signed else "unsigned (no HMAC key)"
     status = "OK" if report.ok else "FAILED"
-    lines = [f"{status}: {report.records_checked} records checked, {signed}"]
+    since = f" since checkpoint seq {report.since_seq}" if report.since_seq else ""
+    lines = [f"{status}: {report.records_checked} records checked{since}, {signed}"]
     return "\n".join(lines + [f"  {problem}" for problem in report.problems])
