@@ -45,6 +45,7 @@ def test_commands_are_exposed():
             "deprecate",
             "history",
             "verify",
+            "checkpoint",
         ]
     )
 
