@@ -58,8 +58,9 @@ def tree_digest(root: str, exclude: tuple[str, ...] = ()) -> TreeDigest:
 
 
 # Files added to a SavedModel after evaluation (warm-up requests by the infra validator, the run
-# manifest) do not change what the model computes, so they are outside its digest.
-MODEL_DIGEST_EXCLUDES = ("manifest.json", "assets.extra/tf_serving_warmup_requests")
+# manifest, the push's signature over all of them: pipeline/signing/models.py) do not change
+# what the model computes, so they are outside its digest.
+MODEL_DIGEST_EXCLUDES = ("manifest.json", "assets.extra/tf_serving_warmup_requests", "model.sig")
 
 
 def model_digest(saved_model_dir: str) -> str:

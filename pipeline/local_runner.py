@@ -113,6 +113,7 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
     from pipeline.metadata import sqlite_spec
     from pipeline.pipeline import create_pipeline
     from pipeline.results import approval_decision, headline_accuracy, latest_pushed_model
+    from pipeline.signing.models import ModelKeys
 
     started = time.monotonic() - checked
     source_dir, span = resolve_span(dataset)
@@ -130,6 +131,8 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
         span=span,
         beam_pipeline_args=beam_pipeline_args,
         train_steps=train_steps,
+        # The home's model-signing key, created on the first run that may push.
+        model_signing_key=ModelKeys.of_home(paths.home, create=True).signing_key,
         **pipeline_options,
     ))
     return RunSummary(

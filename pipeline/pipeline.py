@@ -91,7 +91,8 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
                 source_properties: dict | None, train_steps: int, eval_steps: int,
                 accuracy_threshold: float, hyperparameters: dict | None, approval_mode: str,
                 approval_policy: dict | None, launched_by: str, signing_key_env: str,
-                infra_timeout_s: int, baseline: bool, source_dir=None, span: int = 0) -> list:
+                infra_timeout_s: int, baseline: bool, source_dir=None, span: int = 0,
+                model_signing_key: str = "") -> list:
     spec = features.feature_spec(dataset)
     data = data_components(dataset, data_root or dataset.data_dir, source_properties,
                            source_dir=source_dir, span=span)
@@ -135,7 +136,8 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
     pusher = VersionedPusher(
         model=trainer.outputs["model"], model_blessing=approval.outputs["blessing"],
         infra_blessing=infra_validator.outputs["blessing"], serving_root=serving_root,
-        metadata_connection=metadata_connection, signing_key_env=signing_key_env)
+        metadata_connection=metadata_connection, signing_key_env=signing_key_env,
+        model_signing_key=model_signing_key)
     return data + [node for node in (trainer, resolver, evaluator, infra_validator, approval,
                                      pusher) if node is not None]
 
@@ -172,7 +174,8 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
                     hyperparameters: dict | None = None, approval_mode: str = "auto",
                     approval_policy: dict | None = None, launched_by: str = "",
                     signing_key_env: str = "", infra_timeout_s: int = 120,
-                    baseline: bool = True, enable_cache: bool = True) -> Pipeline:
+                    baseline: bool = True, enable_cache: bool = True,
+                    model_signing_key: str = "") -> Pipeline:
     """The pipeline for one dataset config.
 
     `metadata_connection` is the JSON MLMD spec (pipeline/metadata.py) the approval and push
@@ -180,7 +183,8 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
     (a RuntimeParameter on Kubeflow); `source_properties` are the RawData digests a runner
     recorded at start. For a config whose path has `{SPAN}`, ExampleGen's driver resolves the
     span; `source_dir` is the span directory the runner resolved (the RawData) and `span` its
-    number, which DataLineage checks against the span ExampleGen read.
+    number, which DataLineage checks against the span ExampleGen read. `model_signing_key` is
+    the path of the P-256 PEM key the pusher signs each pushed version with ("" = unsigned).
     """
     components = _components(
         dataset=dataset, data_root=data_root, serving_root=serving_root,
@@ -189,7 +193,7 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
         hyperparameters=hyperparameters, approval_mode=approval_mode,
         approval_policy=approval_policy, launched_by=launched_by,
         signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s, baseline=baseline,
-        source_dir=source_dir, span=span)
+        source_dir=source_dir, span=span, model_signing_key=model_signing_key)
     return Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,

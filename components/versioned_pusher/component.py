@@ -4,7 +4,8 @@ In: model, the ModelApproval blessing (its `version` names the registry version)
 InfraBlessing (whose warmed-up copy is pushed when present). Out: PushedModel with the version,
 destination, digests and approval record. Nothing is pushed unless the blessing is positive; the
 copy goes through a temporary directory and an atomic rename, and its digest must equal the
-approved one. Example:
+approved one; with `model_signing_key` the copy is signed (model-signing, every file) before
+the rename. Example:
     VersionedPusher(model=trainer.outputs["model"], model_blessing=approval.outputs["blessing"],
                     serving_root="/srv/models", metadata_connection='{"sqlite": "..."}')
 """
@@ -25,6 +26,8 @@ class VersionedPusherSpec(ComponentSpec):
         "serving_root": ExecutionParameter(type=str),
         "metadata_connection": ExecutionParameter(type=str),
         "signing_key_env": ExecutionParameter(type=str, optional=True),
+        # A path, never the key: where the P-256 PEM key that signs the pushed files is mounted.
+        "model_signing_key": ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),
@@ -41,9 +44,9 @@ class VersionedPusher(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, model, model_blessing, serving_root: str, metadata_connection: str,
-                 infra_blessing=None, signing_key_env: str = ""):
+                 infra_blessing=None, signing_key_env: str = "", model_signing_key: str = ""):
         super().__init__(spec=VersionedPusherSpec(
             model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
             serving_root=serving_root, metadata_connection=metadata_connection,
-            signing_key_env=signing_key_env,
+            signing_key_env=signing_key_env, model_signing_key=model_signing_key,
             pushed_model=types.Channel(type=standard_artifacts.PushedModel)))

@@ -5,6 +5,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
 from pipeline.registry import Registry
+from pipeline.signing.models import ModelKeys
 
 PIPELINE_ACTOR = "pipeline"
 
@@ -21,8 +22,10 @@ class Executor(base_executor.BaseExecutor):
             pushed.set_string_custom_property(
                 "reason", f"not approved: {blessing.get_string_custom_property('decision')}")
             return
+        key = exec_properties.get("model_signing_key") or ""
         registry = Registry.open(exec_properties["metadata_connection"], must_exist=True,
-                                 signing_key_env=exec_properties.get("signing_key_env") or None)
+                                 signing_key_env=exec_properties.get("signing_key_env") or None,
+                                 model_keys=ModelKeys.managed(key) if key else None)
         version = blessing.get_int_custom_property("version")
         result = registry.push(model_name, version, exec_properties["serving_root"],
                                actor=PIPELINE_ACTOR, reason="approved by "
@@ -37,6 +40,7 @@ class Executor(base_executor.BaseExecutor):
             "approval_record_hash": blessing.get_string_custom_property("approval_record_hash"),
             "deploy_record_hash": result.transition.record_hash,
             "pipeline_run": info.pipeline_run,
+            "model_signer": info.model_signer,
         }
         for key, value in facts.items():
             pushed.set_string_custom_property(key, value)

@@ -11,6 +11,8 @@ from pipeline import digest, metadata, paths
 from pipeline.commands.errors import one_line_errors
 from pipeline.registry import Registry, RegistryError, checkpoint, render
 from pipeline.registry.deploy import source_dir_of
+from pipeline.registry.pushed import FAILED, pushed_text
+from pipeline.signing.models import ModelKeys
 
 SIGNING_KEY_ENV = "LEDGER_SIGNING_KEY"
 _SHARED = {"home", "metadata_spec", "signing_key_env", "as_json"}
@@ -45,10 +47,15 @@ def _registry_command(name: str, *, json_flag: bool = False):
 _handled = one_line_errors()
 
 
-def _open(home, metadata_spec, signing_key_env) -> tuple[Registry, paths.LedgerPaths]:
+def _open(home, metadata_spec, signing_key_env, *, pushes=False) -> tuple[Registry,
+                                                                          paths.LedgerPaths]:
+    """The registry; model signatures are checked with the home's key, and a command that
+    pushes signs with it (created on first use)."""
     layout = paths.ledger_home(home)
     spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
-    return Registry.open(spec, must_exist=True, signing_key_env=signing_key_env), layout
+    registry = Registry.open(spec, must_exist=True, signing_key_env=signing_key_env,
+                             model_keys=ModelKeys.of_home(layout.home, create=pushes))
+    return registry, layout
 
 
 def _split(identifier: str) -> tuple[str, int]:
@@ -107,7 +114,7 @@ def show_command(identifier, as_json, home, metadata_spec, signing_key_env):
 @click.option("--reason", required=True, help="Why.")
 def approve_command(model, version, by, reason, home, metadata_spec, signing_key_env):
     """Approve a validated version (digest re-checked), then push it to the serving root."""
-    registry, layout = _open(home, metadata_spec, signing_key_env)
+    registry, layout = _open(home, metadata_spec, signing_key_env, pushes=True)
     info = registry.version(model, version)
     current = digest.model_digest(source_dir_of(info))
     approved = registry.approve(model, version, by=by, reason=reason, current_digest=current)
@@ -122,7 +129,7 @@ def approve_command(model, version, by, reason, home, metadata_spec, signing_key
 @click.option("--by", "by", default="pipeline", show_default=True, help="Who pushes.")
 def push_command(model, version, by, home, metadata_spec, signing_key_env):
     """Push an approved version whose push did not happen (e.g. interrupted after approval)."""
-    registry, layout = _open(home, metadata_spec, signing_key_env)
+    registry, layout = _open(home, metadata_spec, signing_key_env, pushes=True)
     pushed = registry.push(model, version, layout.serving_root, actor=by)
     click.echo(f"pushed {model}@{version} to {pushed.destination} (record {pushed.transition.seq})")
 
@@ -186,12 +193,18 @@ def history_command(model, version, as_json, home, metadata_spec, signing_key_en
 @click.option("--full", is_flag=True,
               help="With --checkpoint: re-check the whole log too, not only what is new.")
 def verify_command(checkpoint_file, full, as_json, home, metadata_spec, signing_key_env):
-    """Re-check the governance log's hash chain, anchor, heads and HMACs; exit 2 on any problem."""
+    """Re-check the governance log (hash chain, anchor, heads, HMACs) and every pushed version's
+    files and model signature; exit 2 on any problem."""
     registry, _ = _open(home, metadata_spec, signing_key_env)
     since = checkpoint.read(checkpoint_file) if checkpoint_file else None
     report = registry.verify(since, full=full)
-    click.echo(render.as_json(report) if as_json else render.verify_text(report))
-    if not report.ok:
+    checks = registry.verify_pushed()
+    if as_json:
+        click.echo(render.as_json({**asdict(report), "pushed": [asdict(c) for c in checks]}))
+    else:
+        click.echo(render.verify_text(report))
+        click.echo(pushed_text(checks))
+    if not report.ok or any(check.status == FAILED for check in checks):
         sys.exit(2)
 
 

@@ -43,12 +43,14 @@ def _load(identifier, home, metadata_spec, signing_key_env, capture_rate):
 
 
 def _describe(predictor) -> list[str]:
-    info, issuer = predictor.version, predictor.issuer
+    info, issuer, loaded = predictor.version, predictor.issuer, predictor.loaded
     signing = (f"signed with ${issuer.key_env}" if issuer.signing
                else f"UNSIGNED (set ${issuer.key_env} to sign)")
+    model_signature = (f"model signature verified (key {loaded.signed_by[:16]}...)"
+                       if loaded.signed_by else "model unsigned (pushed before model signing)")
     return [
         f"serving {info.identifier} (stage {info.stage}, digest {info.model_digest[:16]}..., "
-        f"{predictor.loaded.files_checked} files verified)",
+        f"{loaded.files_checked} files verified, {model_signature})",
         f"receipts: {signing}",
         f"capture: rate {predictor.capture.rate} under {predictor.capture.directory}",
     ]

@@ -46,9 +46,14 @@ def push(
             f"cannot push {info.identifier}: {source} has digest {actual}, "
             f"registered {info.model_digest}"
         )
+    keys = registry.model_keys
     destination, manifest_sha, adopted = serving.install(
-        source, serving_root, model_name, info.version, info.model_digest
+        source, serving_root, model_name, info.version, info.model_digest,
+        model_key=keys.signing_key if keys else None,
     )
+    facts = {"pushed_destination": destination, "manifest_sha256": manifest_sha}
+    if keys and keys.signing_key:
+        facts["model_signer"] = signature_of(keys, destination).key_id
     pushed = [_pushed_model(registry, info, destination, manifest_sha)] if record_artifact else []
     record, pushed_ids = registry.move(
         model_name,
@@ -57,7 +62,7 @@ def push(
         actor=actor,
         reason=reason or f"pushed to {destination}",
         new_outputs=pushed,
-        version_facts={"pushed_destination": destination, "manifest_sha256": manifest_sha},
+        version_facts=facts,
     )
     write_config(registry, serving_root)
     return PushResult(
@@ -124,8 +129,13 @@ def refresh_config(registry, model_name: str, version: int) -> None:
         write_config(registry, os.path.dirname(os.path.dirname(destination)))
 
 
+def signature_of(keys, directory: str):
+    """The directory's model signature checked against the trusted keys (DigestMismatchError)."""
+    return serving.verify_signature(directory, list(keys.trusted or ()))
+
+
 def verify_pushed(registry, info: VersionInfo) -> LoadedVersion:
-    """Re-verify the pushed directory of `info` against its manifest and digests."""
+    """Re-verify the pushed directory of `info` against its manifest, digests and signature."""
     if not info.pushed_destination:
         raise RegistryError(f"{info.identifier} has not been pushed")
     sha, count = serving.verify(
@@ -135,9 +145,18 @@ def verify_pushed(registry, info: VersionInfo) -> LoadedVersion:
         info.model_digest,
         info.manifest_sha256,
     )
-    return LoadedVersion(
-        version=info, path=info.pushed_destination, manifest_sha256=sha, files_checked=count
-    )
+    return LoadedVersion(version=info, path=info.pushed_destination, manifest_sha256=sha,
+                         files_checked=count, signed_by=_signer(registry.model_keys, info))
+
+
+def _signer(keys, info: VersionInfo) -> str:
+    """Key id of the verified signature; "" when not checked or legacy (pushed unsigned)."""
+    if keys is None or keys.trusted is None:
+        return ""
+    signature = os.path.join(info.pushed_destination, serving.SIGNATURE)
+    if not info.model_signer and not os.path.exists(signature):
+        return ""  # pushed before model signing: the manifest and digests above still hold
+    return signature_of(keys, info.pushed_destination).key_id
 
 
 def load_path(registry, identifier: str) -> LoadedVersion:

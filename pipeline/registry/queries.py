@@ -105,6 +105,7 @@ def version_info(artifact, history: list[Transition]) -> VersionInfo:
         deployed_at=deployed.decided_at if deployed else "",
         pushed_destination=schema.prop(artifact, "pushed_destination"),
         manifest_sha256=schema.prop(artifact, "manifest_sha256"),
+        model_signer=schema.prop(artifact, "model_signer"),
         artifact_id=artifact.id,
     )
 

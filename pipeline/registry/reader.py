@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from pipeline import metadata
 
-from . import aliases, chain, deploy, heads, incremental, listing, log, queries, schema
+from . import aliases, chain, deploy, heads, incremental, listing, log, pushed, queries, schema
 from .checkpoint import Checkpoint
 from .errors import GovernanceLogError, StoreMissingError, UnknownModelError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
@@ -15,18 +15,21 @@ from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, Vers
 class RegistryReader:
     """Everything the registry answers without writing to the MLMD store."""
 
-    def __init__(self, store, *, signing_key_env: str | None = None):
+    def __init__(self, store, *, signing_key_env: str | None = None, model_keys=None):
         self.store = store
         self.signing_key_env = signing_key_env
+        # pipeline.signing.models.ModelKeys: what pushes sign with, what loads trust (None: the
+        # registry neither signs nor checks model signatures, as before signing existed).
+        self.model_keys = model_keys
         self._type_ids: dict[str, int] | None = None
 
     @classmethod
-    def open(cls, spec: str | dict, *, must_exist: bool = True, signing_key_env=None):
+    def open(cls, spec: str | dict, *, must_exist: bool = True, signing_key_env=None,
+             model_keys=None):
         """A registry on the MLMD store named by `spec` (see pipeline/metadata.py)."""
         try:
-            return cls(
-                metadata.open_store(spec, must_exist=must_exist), signing_key_env=signing_key_env
-            )
+            return cls(metadata.open_store(spec, must_exist=must_exist),
+                       signing_key_env=signing_key_env, model_keys=model_keys)
         except metadata.StoreNotFoundError as exc:
             raise StoreMissingError(str(exc)) from exc
 
@@ -98,6 +101,10 @@ class RegistryReader:
         info = self.version(model_name, version)
         artifact = self.store.get_artifacts_by_id([info.artifact_id])
         return queries.version_records(self.store, artifact)[info.artifact_id]
+
+    def verify_pushed(self) -> list[pushed.PushedCheck]:
+        """Every pushed version's files (manifest, digests) and model signature, re-checked."""
+        return pushed.check_pushed(self)
 
     def verify(self, checkpoint: Checkpoint | None = None, full: bool = False) -> VerifyReport:
         """Recompute every hash, link, seq, the anchor, the heads and (with a key) every HMAC;

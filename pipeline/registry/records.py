@@ -48,6 +48,7 @@ class VersionInfo:
     pushed_destination: str = ""
     manifest_sha256: str = ""
     artifact_id: int = 0
+    model_signer: str = ""  # key id of the model signature made at push ("" = pushed unsigned)
 
     @property
     def identifier(self) -> str:
@@ -96,6 +97,7 @@ class LoadedVersion:
     path: str
     manifest_sha256: str
     files_checked: int
+    signed_by: str = ""  # key id of the verified model signature ("" = not checked or unsigned)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,14 @@ import time
 import uuid
 
 from pipeline import digest
+from pipeline.signing import models as model_signatures
 
 from .errors import DigestMismatchError, RegistryError
 
 MANIFEST = "manifest.json"
+# Written after the manifest and covering it: neither the manifest nor the model digest lists it.
+SIGNATURE = model_signatures.SIGNATURE_FILE
+UNLISTED = (MANIFEST, SIGNATURE)
 TMP_PREFIX = ".tmp-"
 # Test hook: seconds to sleep between copying and the rename, so a test can SIGKILL a push there.
 PAUSE_ENV = "LEDGER_PUSH_PAUSE_BEFORE_RENAME_S"
@@ -21,7 +25,7 @@ PAUSE_ENV = "LEDGER_PUSH_PAUSE_BEFORE_RENAME_S"
 
 def build_manifest(directory: str, model_name: str, version: int, model_digest: str) -> dict:
     """sha256 and size of every file under `directory` except the manifest itself."""
-    tree = digest.tree_digest(directory, exclude=(MANIFEST,))
+    tree = digest.tree_digest(directory, exclude=UNLISTED)
     files = {
         rel: {"sha256": sha, "size": os.path.getsize(os.path.join(directory, rel))}
         for rel, sha in tree.files.items()
@@ -63,10 +67,14 @@ def _remove_leftovers(model_dir: str) -> None:
 
 
 def _stage_copy(
-    source: str, model_dir: str, model_name: str, version: int, model_digest: str
+    source: str, model_dir: str, model_name: str, version: int, model_digest: str,
+    model_key: str | None,
 ) -> str:
     staging = os.path.join(model_dir, f"{TMP_PREFIX}{uuid.uuid4().hex}")
     shutil.copytree(source, staging)
+    stale = os.path.join(staging, SIGNATURE)
+    if os.path.exists(stale):  # copied from the source: it signed other files (or none)
+        os.remove(stale)
     manifest = build_manifest(staging, model_name, version, model_digest)
     run_manifest = os.path.join(staging, MANIFEST)
     if os.path.exists(run_manifest):  # the trainer's run manifest: keep it inside ours
@@ -74,21 +82,26 @@ def _stage_copy(
             manifest["run_manifest"] = json.load(handle)
     with open(run_manifest, "wb") as handle:
         handle.write(manifest_bytes(manifest))
+    if model_key:  # signed before the rename, so a version directory never lacks its signature
+        model_signatures.sign_model(staging, model_key)
     _fsync_tree(staging)
     return staging
 
 
+
 def install(
-    source: str, serving_root: str, model_name: str, version: int, model_digest: str
+    source: str, serving_root: str, model_name: str, version: int, model_digest: str,
+    model_key: str | None = None,
 ) -> tuple[str, str, bool]:
-    """Copy `source` to serving_root/model/version atomically -> (path, manifest sha, adopted)."""
+    """Copy `source` to serving_root/model/version atomically -> (path, manifest sha, adopted);
+    with `model_key` (a P-256 PEM path) the copy is signed before it is renamed into place."""
     model_dir = os.path.join(serving_root, model_name)
     destination = os.path.join(model_dir, str(version))
     os.makedirs(model_dir, exist_ok=True)
     if os.path.exists(destination):
         return destination, adopt(destination, model_name, version, model_digest), True
     _remove_leftovers(model_dir)
-    staging = _stage_copy(source, model_dir, model_name, version, model_digest)
+    staging = _stage_copy(source, model_dir, model_name, version, model_digest, model_key)
     time.sleep(float(os.environ.get(PAUSE_ENV, "0") or 0))
     try:
         os.rename(staging, destination)
@@ -137,7 +150,7 @@ def verify(
 
 
 def _check_files(directory: str, files: dict) -> None:
-    actual = digest.tree_digest(directory, exclude=(MANIFEST,)).files
+    actual = digest.tree_digest(directory, exclude=UNLISTED).files
     for rel in sorted(set(files) | set(actual)):
         where = os.path.join(directory, rel)
         if rel not in actual:
@@ -162,6 +175,15 @@ def _check_root(directory: str, files: dict, model_digest: str) -> None:
         raise DigestMismatchError(
             f"{directory}: files do not reproduce model digest {model_digest}"
         )
+
+
+def verify_signature(directory: str, public_keys: list[str]) -> model_signatures.ModelSignature:
+    """The version's model.sig checked against the trusted keys and every file; a failure is a
+    DigestMismatchError naming the signature or the files."""
+    try:
+        return model_signatures.verify_model(directory, public_keys)
+    except model_signatures.ModelSignatureError as exc:
+        raise DigestMismatchError(str(exc)) from None
 
 
 def write_models_config(serving_root: str, production: dict[str, int]) -> str:

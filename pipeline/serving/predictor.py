@@ -8,6 +8,7 @@ from functools import partial
 from pipeline import metadata
 from pipeline.paths import LedgerPaths, ledger_home
 from pipeline.registry import LoadedVersion, Registry, VersionInfo
+from pipeline.signing.models import ModelKeys
 
 from .capture import CaptureWriter
 from .errors import InstanceError, ServingError
@@ -78,11 +79,14 @@ class Predictor:
 
     @classmethod
     def load(cls, identifier: str, paths: LedgerPaths | None = None, *, capture_rate=1.0,
-             key_env=DEFAULT_KEY_ENV, metadata_spec: str | dict | None = None) -> Predictor:
-        """Resolve and re-verify `identifier`, load its SavedModel, and warm it up."""
+             key_env=DEFAULT_KEY_ENV, metadata_spec: str | dict | None = None,
+             model_keys: ModelKeys | None = None) -> Predictor:
+        """Resolve and re-verify `identifier` (files, digests, and its model signature against
+        `model_keys`, by default the home's key), load its SavedModel, and warm it up."""
         paths = paths or ledger_home()
         spec = metadata_spec or metadata.sqlite_spec(paths.metadata_path)
-        registry = Registry.open(spec, must_exist=True)
+        registry = Registry.open(spec, must_exist=True,
+                                 model_keys=model_keys or ModelKeys.of_home(paths.home))
         loaded = registry.load_path(identifier)
         capture = CaptureWriter(registry.store, loaded.version, paths.captures_root, capture_rate)
         import tensorflow as tf  # heavy: only loading a model pays for it

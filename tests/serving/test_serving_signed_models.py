@@ -1,0 +1,69 @@
+"""Serving verifies the model signature of the real penguins SavedModel before it answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline import digest
+from pipeline.metadata import sqlite_spec
+from pipeline.paths import LedgerPaths
+from pipeline.registry import DigestMismatchError, Registry
+from pipeline.serving.predictor import Predictor
+from pipeline.signing import models
+from pipeline.signing.models import ModelKeys
+
+
+@pytest.fixture
+def signed_copy(shared_registry, tmp_path) -> LedgerPaths:
+    """A home whose penguins@1 is a copy of the real SavedModel, pushed and signed there."""
+    source = shared_registry.version("penguins", 1).pushed_destination
+    model_dir = str(tmp_path / "model")
+    shutil.copytree(source, model_dir, ignore=shutil.ignore_patterns("manifest.json", "model.sig"))
+    home = LedgerPaths(str(tmp_path / "home"))
+    os.makedirs(home.home)
+    registry = Registry.open(sqlite_spec(home.metadata_path), must_exist=False,
+                             model_keys=ModelKeys.of_home(home.home, create=True))
+    model_type = registry.store.put_artifact_type(
+        pb.ArtifactType(name="Model", base_type=pb.ArtifactType.MODEL))
+    [artifact_id] = registry.store.put_artifacts([pb.Artifact(type_id=model_type, uri=model_dir)])
+    model_digest = digest.model_digest(model_dir)
+    registry.register_version("penguins", artifact_id, model_dir, model_digest,
+                              push_source_uri=model_dir)
+    registry.transition("penguins", 1, "validated", actor="test", reason="copy")
+    registry.approve("penguins", 1, by="test", reason="copy", current_digest=model_digest)
+    registry.push("penguins", 1, home.serving_root, actor="test")
+    return home
+
+
+def test_the_shared_run_pushed_a_signed_version_that_verifies(shared_registry, served_home):
+    info = shared_registry.version("penguins", 1)
+    keys = ModelKeys.of_home(served_home.home)
+    checked = models.verify_model(info.pushed_destination, list(keys.trusted))
+    assert checked.key_id == info.model_signer != ""
+
+
+def test_signed_model_loads_and_reports_its_signer(signed_copy):
+    with Predictor.load("penguins@1", signed_copy, capture_rate=0.0) as predictor:
+        assert predictor.loaded.signed_by == predictor.version.model_signer != ""
+        [prediction] = predictor.predict([{"island": "Biscoe", "bill_length_mm": 48.0}])
+        assert prediction.class_name in ("Adelie", "Chinstrap", "Gentoo")
+
+
+def test_model_re_signed_by_an_unknown_key_is_refused_at_load(signed_copy, tmp_path,
+                                                              ledger_argv, subprocess_env):
+    destination = os.path.join(signed_copy.serving_root, "penguins", "1")
+    models.sign_model(destination, models.ensure_service_key(str(tmp_path / "other.pem")))
+    with pytest.raises(DigestMismatchError, match="signed by an unknown key"):
+        Predictor.load("penguins@1", signed_copy, capture_rate=0.0)
+    instances = tmp_path / "rows.json"
+    instances.write_text('{"instances": [{"island": "Biscoe"}]}')
+    refused = subprocess.run([*ledger_argv, "predict", "penguins@1", "--instances",
+                              str(instances), "--home", signed_copy.home],
+                             capture_output=True, text=True, env=subprocess_env, timeout=120)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"error: {destination}/model.sig is signed by an unknown key")
