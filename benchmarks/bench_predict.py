@@ -2,7 +2,7 @@
 
 Needs a ledger home with a pushed model (`ledger run`). Runs on a scratch copy of its MLMD store
 so the capture files and their MLMD records do not land in the real home. Receipts are signed
-(with a benchmark key when $LEDGER_SIGNING_KEY is unset) unless --unsigned is given.
+with the home's service key (Ed25519) unless --unsigned is given.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from pipeline.paths import LedgerPaths, ledger_home  # noqa: E402
 from pipeline.serving import Predictor  # noqa: E402
 from pipeline.serving.capture import read_lines  # noqa: E402
-from pipeline.serving.receipts import DEFAULT_KEY_ENV  # noqa: E402
+from pipeline.serving.receipts import ReceiptIssuer  # noqa: E402
+from pipeline.settings import resolve  # noqa: E402
 
 TARGET_P50_MS = 5.0
 TARGET_OVERHEAD = 0.15
@@ -153,11 +154,15 @@ def throughput(predictor, batch_sizes: list[int], seconds: float) -> dict:
 
 
 def run(home: str, identifier: str, rounds: int, per_round: int, batch_sizes: list[int],
-        seconds: float) -> dict:
+        seconds: float, signed: bool = True) -> dict:
     paths = _scratch_home(home)
     load_before = os.getloadavg()
     try:
-        with Predictor.load(identifier, paths) as predictor:
+        # The real home's keys and allowed signers; captures go to the scratch copy.
+        with Predictor.load(identifier, paths, settings=resolve(home=home)) as predictor:
+            if not signed:
+                info = predictor.version
+                predictor.issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest)
             report = {"model": predictor.version.identifier, "rounds": rounds,
                       "calls_per_path_per_round": per_round, "signed": predictor.issuer.signing,
                       "latency": latency(predictor, rounds, per_round),
@@ -188,19 +193,16 @@ def main(argv=None) -> int:
     parser.add_argument("--per-round", type=int, default=18, help="calls per path per round")
     parser.add_argument("--batch-sizes", default="1,16,128,512")
     parser.add_argument("--seconds", type=float, default=2.0, help="per throughput measurement")
-    parser.add_argument("--unsigned", action="store_true", help="receipts without an HMAC")
+    parser.add_argument("--unsigned", action="store_true", help="receipts without a signature")
     args = parser.parse_args(argv)
     home = ledger_home(args.home).home
     if not os.path.exists(os.path.join(home, "metadata.sqlite")):
         print(f"no ledger home with an MLMD store at {home}: run `ledger run` first",
               file=sys.stderr)
         return 2
-    if args.unsigned:
-        os.environ.pop(DEFAULT_KEY_ENV, None)
-    else:
-        os.environ.setdefault(DEFAULT_KEY_ENV, "bench-predict-key")
     sizes = [int(s) for s in args.batch_sizes.split(",")]
-    report = run(home, args.model, args.rounds, args.per_round, sizes, args.seconds)
+    report = run(home, args.model, args.rounds, args.per_round, sizes, args.seconds,
+                 signed=not args.unsigned)
     print(json.dumps(report, indent=2))
     return 0 if all(report["targets"].values()) else 1
 

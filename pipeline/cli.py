@@ -31,6 +31,9 @@ COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
 @click.option("--service-key", envvar="LEDGER_SERVICE_KEY", default=None,
               type=click.Path(dir_okay=False), help="A managed key for the pipeline's own "
               "records (default: HOME/keys/ledger_service_ed25519, created on first use).")
+@click.option("--model-key", envvar="LEDGER_MODEL_KEY", default=None,
+              type=click.Path(dir_okay=False), help="A managed ECDSA P-256 key that signs pushed "
+              "models (default: HOME/keys/ledger_models_ecdsa, created on first use).")
 @click.pass_context
 def cli(ctx, **options):
     """tfx-ledger: a TFX pipeline and an MLMD model registry that records every decision."""

@@ -12,6 +12,7 @@ from components.data_lineage.lineage import recorded_properties
 from pipeline.config import DatasetConfig
 from pipeline.paths import LedgerPaths
 from pipeline.settings import Settings, resolve
+from pipeline.signing.models import model_signing_key
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
                                  "reused_from": found.recorded_at})
     summary = _run_pipeline(dataset, paths, name, started, source_properties,
                             train_steps=train_steps, beam_pipeline_args=beam_pipeline_args,
+                            model_key=model_signing_key(settings).path,  # made on first use
                             **pipeline_options)
     if key is not None:
         try:
@@ -103,7 +105,7 @@ def _reusable_fields(summary: RunSummary) -> dict:
 
 
 def _run_pipeline(dataset, paths, name, started, source_properties, *, train_steps,
-                  beam_pipeline_args, **pipeline_options) -> RunSummary:
+                  beam_pipeline_args, model_key: str, **pipeline_options) -> RunSummary:
     checked = time.monotonic() - started  # the run key; the imports below are not run time
     # Heavy, so only the commands that run pipelines pay for it; not `tfx.v1`, whose
     # cloud extensions (google-cloud-aiplatform) add seconds a local run never uses.
@@ -113,7 +115,6 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
     from pipeline.metadata import sqlite_spec
     from pipeline.pipeline import create_pipeline
     from pipeline.results import approval_decision, headline_accuracy, latest_pushed_model
-    from pipeline.signing.models import ModelKeys
 
     started = time.monotonic() - checked
     source_dir, span = resolve_span(dataset)
@@ -131,8 +132,7 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
         span=span,
         beam_pipeline_args=beam_pipeline_args,
         train_steps=train_steps,
-        # The home's model-signing key, created on the first run that may push.
-        model_signing_key=ModelKeys.of_home(paths.home, create=True).signing_key,
+        model_signing_key=model_key,
         **pipeline_options,
     ))
     return RunSummary(

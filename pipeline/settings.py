@@ -14,6 +14,7 @@ from pipeline.paths import LedgerPaths, ledger_home
 
 SERVICE_IDENTITY = "pipeline"
 SERVICE_KEY_NAME = os.path.join("keys", "ledger_service_ed25519")
+MODEL_KEY_NAME = os.path.join("keys", "ledger_models_ecdsa")
 ALLOWED_SIGNERS_NAME = "allowed_signers"
 LEGACY_HMAC_ENV = "LEDGER_SIGNING_KEY"
 
@@ -35,6 +36,10 @@ class Settings:
     key_path: str = ""
     service_identity: str = SERVICE_IDENTITY
     service_key_managed: bool = False  # named explicitly: never created, must already exist
+    # The ECDSA P-256 key pushes sign models with (model-signing takes no Ed25519 keys); created
+    # in the home on first use unless named explicitly (pipeline/signing/models.py).
+    model_key_path: str = ""
+    model_key_managed: bool = False
     hmac_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -69,6 +74,7 @@ def resolve(
     key: str | None = None,
     allowed_signers: str | None = None,
     service_key: str | None = None,
+    model_key: str | None = None,
     hmac_key_env: str | None = LEGACY_HMAC_ENV,
 ) -> Settings:
     """Settings from explicit values; unset ones default inside the ledger home.
@@ -92,5 +98,7 @@ def resolve(
         or os.path.join(layout.home, ALLOWED_SIGNERS_NAME),
         key_path=absolute(key),
         service_key_managed=bool(service_key),
+        model_key_path=absolute(model_key) or os.path.join(layout.home, MODEL_KEY_NAME),
+        model_key_managed=bool(model_key),
         hmac_key=hmac_value.encode("utf-8") if hmac_value else None,
     )

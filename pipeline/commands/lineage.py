@@ -61,13 +61,16 @@ def _emit(result, as_json: bool, as_dot: bool, human, graph: LineageGraph, title
 def trace_command(target, as_json, as_dot, home, metadata_spec):
     """Trace TARGET upstream to its data and code: MODEL@VERSION, MODEL@production, a
     prediction id (MODEL@VERSION:HEX) or a receipt JSON file (its signature is verified first)."""
+    from pipeline.commands.context import settings
+    from pipeline.serving.receipt_checks import ReceiptTrust
+
     lineage = _open(home, metadata_spec)[0]
+    lineage.receipt_trust = ReceiptTrust.of(settings(home=home, metadata_spec=metadata_spec))
     verified = lineage.verified_receipt(target)
     found = lineage.trace(target)
     if verified is not None and not (as_json or as_dot):
-        how = "HMAC checked" if verified.hmac_checked else "unsigned: no key to check"
         click.echo(f"prediction {verified.receipt.prediction_id} at {verified.receipt.issued_at}"
-                   f": receipt valid ({how})")
+                   f": receipt valid ({verified.how})")
     _emit(found, as_json, as_dot, text.trace_text, found.graph, found.version.identifier)
 
 

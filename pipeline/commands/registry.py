@@ -8,6 +8,7 @@ from dataclasses import asdict
 import click
 
 from pipeline import digest, metadata, paths
+from pipeline.commands.context import settings
 from pipeline.commands.errors import one_line_errors
 from pipeline.registry import Registry, RegistryError, checkpoint, render
 from pipeline.registry.deploy import source_dir_of
@@ -49,12 +50,13 @@ _handled = one_line_errors()
 
 def _open(home, metadata_spec, signing_key_env, *, pushes=False) -> tuple[Registry,
                                                                           paths.LedgerPaths]:
-    """The registry; model signatures are checked with the home's key, and a command that
-    pushes signs with it (created on first use)."""
+    """The registry; model signatures are checked against the allowed signers, and a command
+    that pushes signs with the model key (the home's is created on first use)."""
     layout = paths.ledger_home(home)
     spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
+    resolved = settings(home=home, metadata_spec=metadata_spec)
     registry = Registry.open(spec, must_exist=True, signing_key_env=signing_key_env,
-                             model_keys=ModelKeys.of_home(layout.home, create=pushes))
+                             model_keys=ModelKeys.of(resolved, pushes=pushes))
     return registry, layout
 
 

@@ -9,21 +9,27 @@ import sys
 
 import click
 
-from pipeline import metadata, paths
+from pipeline import paths
+from pipeline.commands.context import settings
 from pipeline.commands.errors import one_line_errors
 from pipeline.registry import Registry
 from pipeline.serving.errors import ReceiptError, ServingError
-from pipeline.serving.receipts import DEFAULT_KEY_ENV, receipts_in, verify_receipt
+from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
+from pipeline.serving.receipts import receipts_in
+from pipeline.signing.keys import KeyFileError
+
+LEGACY_KEY_ENV = "LEDGER_SIGNING_KEY"
 
 
 def _command(name: str):
     """click.command plus --home, --metadata and --signing-key-env, failures as one line, exit 1."""
 
     def decorate(function):
-        handled = one_line_errors(ServingError)(function)
+        handled = one_line_errors(ServingError, KeyFileError)(function)
         for option in (
-            click.option("--signing-key-env", default=DEFAULT_KEY_ENV, show_default=True,
-                         help="Environment variable holding the receipts' HMAC key."),
+            click.option("--signing-key-env", default=LEGACY_KEY_ENV, show_default=True,
+                         help="Environment variable holding the HMAC key of legacy receipts "
+                              "(receipts are signed with the service identity's Ed25519 key)."),
             click.option("--metadata", "metadata_spec", default=None,
                          help='MLMD spec, e.g. {"sqlite": PATH} (default: the home\'s store).'),
             click.option("--home", default=None, help="Ledger home directory."),
@@ -38,14 +44,16 @@ def _load(identifier, home, metadata_spec, signing_key_env, capture_rate):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep stdout/stderr readable
     from pipeline.serving.predictor import Predictor  # imports tensorflow when loading
 
+    resolved = settings(home=home, metadata_spec=metadata_spec, hmac_key_env=signing_key_env)
     return Predictor.load(identifier, paths.ledger_home(home), capture_rate=capture_rate,
-                          key_env=signing_key_env, metadata_spec=metadata_spec)
+                          metadata_spec=metadata_spec, settings=resolved)
 
 
 def _describe(predictor) -> list[str]:
     info, issuer, loaded = predictor.version, predictor.issuer, predictor.loaded
-    signing = (f"signed with ${issuer.key_env}" if issuer.signing
-               else f"UNSIGNED (set ${issuer.key_env} to sign)")
+    signer = issuer.signer
+    signing = (f"Ed25519-signed by {signer.identity} (key {signer.key.fingerprint}, public key "
+               f"{signer.key.path}.pub)" if signer else "UNSIGNED")
     model_signature = (f"model signature verified (key {loaded.signed_by[:16]}...)"
                        if loaded.signed_by else "model unsigned (pushed before model signing)")
     return [
@@ -122,23 +130,29 @@ def predict_command(identifier, instances_file, capture_rate, home, metadata_spe
 
 @_command("verify-receipt")
 @click.argument("receipt_file")
-def verify_receipt_command(receipt_file, home, metadata_spec, signing_key_env):
-    """Check receipts against the registry and the HMAC key: exit 0 if all valid, 1 with why."""
-    layout = paths.ledger_home(home)
-    spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
-    registry = Registry.open(spec, must_exist=True)
+@click.option("--public-key", "public_key", default=None, type=click.Path(dir_okay=False),
+              help="Trust only this OpenSSH public key (e.g. the serving key's .pub) instead of "
+                   "the allowed signers.")
+@click.option("--offline", is_flag=True,
+              help="Check signatures and outputs only; do not open the registry.")
+def verify_receipt_command(receipt_file, public_key, offline, home, metadata_spec,
+                           signing_key_env):
+    """Check receipts: signature by an allowed signer (or --public-key), the outputs they sign
+    when the file holds them, and the version and digest in the registry. Exit 1 if any fails."""
+    resolved = settings(home=home, metadata_spec=metadata_spec, hmac_key_env=signing_key_env)
+    trust = ReceiptTrust.public_key(public_key) if public_key else ReceiptTrust.of(resolved)
+    registry = None if offline else Registry.open(resolved.metadata_spec, must_exist=True)
     failures = 0
-    for raw in receipts_in(_read_json(receipt_file)):
+    for raw, outputs in receipts_in(_read_json(receipt_file)):
         try:
-            checked = verify_receipt(registry, raw, key_env=signing_key_env)
+            checked = verify_receipt(registry, raw, trust, outputs)
         except ReceiptError as exc:
             failures += 1
             click.echo(f"invalid: {exc}", err=True)
             continue
-        how = ("HMAC checked" if checked.hmac_checked
-               else f"HMAC NOT checked: no key in ${signing_key_env}")
-        click.echo(f"valid: {checked.receipt.prediction_id} ({how}; "
-                   f"{checked.receipt.model}@{checked.receipt.version} is now {checked.stage})")
+        stage = (f"; {checked.receipt.model}@{checked.receipt.version} is now {checked.stage}"
+                 if registry is not None else "; registry not consulted (--offline)")
+        click.echo(f"valid: {checked.receipt.prediction_id} ({checked.how}{stage})")
     if failures:
         sys.exit(1)
 

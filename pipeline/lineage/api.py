@@ -26,15 +26,17 @@ PREDICTION_ID = re.compile(r"[A-Za-z0-9_-]+@\d+:[0-9a-f]{32}")
 class Lineage:
     """Lineage queries over an MLMD store; versions, aliases and history come from the registry."""
 
-    def __init__(self, store, paths: LedgerPaths | None = None,
-                 key_env: str = "LEDGER_SIGNING_KEY"):
+    def __init__(self, store, paths: LedgerPaths | None = None, receipt_trust=None):
         self.store = store
         self.registry = RegistryReader(store)
         self.paths = paths  # where prediction captures live, for prediction-id targets
-        self.key_env = key_env  # the variable holding the receipts' HMAC key
+        # pipeline.serving.receipt_checks.ReceiptTrust: who may sign receipts (None: the
+        # allowed signers and legacy HMAC key of the settings of `paths`' home).
+        self.receipt_trust = receipt_trust
 
     @classmethod
-    def open(cls, spec: str | dict, paths: LedgerPaths | None = None) -> Lineage:
+    def open(cls, spec: str | dict, paths: LedgerPaths | None = None,
+             receipt_trust=None) -> Lineage:
         """Open the store named by `spec` (pipeline/metadata.py); never creates one."""
         try:
             store = metadata.open_store(spec, must_exist=True)
@@ -44,7 +46,7 @@ class Lineage:
             raise LineageError(f"cannot open the MLMD store: {exc}") from exc
         if not store.get_artifacts(list_options=ListOptions(limit=1)):
             raise EmptyStoreError("the MLMD store is empty: no pipeline has run against it")
-        return cls(store, paths)
+        return cls(store, paths, receipt_trust)
 
     def resolve_trace_target(self, target: str) -> VersionInfo:
         """What `trace` starts from: MODEL@VERSION, MODEL@alias, a prediction id, or a receipt
@@ -57,21 +59,31 @@ class Lineage:
     def verified_receipt(self, target: str):
         """The VerifiedReceipt behind a prediction id or receipt file, or None for other targets;
         a receipt that fails verification raises LineageError naming why."""
-        from pipeline.serving import receipts  # no TF: receipts and capture are plain Python
+        from pipeline.serving import receipt_checks, receipts  # no TF: plain Python
 
         is_file = os.path.isfile(target)
         if not is_file and not PREDICTION_ID.fullmatch(target.strip()):
             return None
         try:
             if is_file:
-                receipt = _single_receipt(target, receipts)
+                receipt, outputs = _single_receipt(target, receipts)
             elif self.paths is None:
                 raise LineageError("tracing a prediction id needs the ledger home's captures")
             else:
-                receipt = receipts.find_receipt(self.paths, target.strip())
-            return receipts.verify_receipt(self.registry, receipt, key_env=self.key_env)
+                receipt, outputs = receipts.find_receipt(self.paths, target.strip())
+            return receipt_checks.verify_receipt(self.registry, receipt, self._trust(), outputs)
         except (receipts.ReceiptError, ValueError) as exc:
             raise LineageError(str(exc)) from None
+
+    def _trust(self):
+        from pipeline.serving.receipt_checks import ReceiptTrust
+        from pipeline.settings import resolve
+
+        if self.receipt_trust is None:
+            if self.paths is None:
+                raise LineageError("checking a receipt needs the allowed signers (no home given)")
+            self.receipt_trust = ReceiptTrust.of(resolve(home=self.paths.home))
+        return self.receipt_trust
 
     def trace_version(self, info: VersionInfo) -> Trace:
         """The upstream trace of a version the caller already resolved (e.g. from a receipt)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 
 from ml_metadata.proto import metadata_store_pb2 as pb
 
@@ -46,14 +47,13 @@ def push(
             f"cannot push {info.identifier}: {source} has digest {actual}, "
             f"registered {info.model_digest}"
         )
-    keys = registry.model_keys
+    signer = registry.model_keys.signer if registry.model_keys else None
     destination, manifest_sha, adopted = serving.install(
-        source, serving_root, model_name, info.version, info.model_digest,
-        model_key=keys.signing_key if keys else None,
+        source, serving_root, model_name, info.version, info.model_digest, model_key=signer
     )
     facts = {"pushed_destination": destination, "manifest_sha256": manifest_sha}
-    if keys and keys.signing_key:
-        facts["model_signer"] = signature_of(keys, destination).key_id
+    if signer is not None:
+        facts["model_signer"] = signer.fingerprint
     pushed = [_pushed_model(registry, info, destination, manifest_sha)] if record_artifact else []
     record, pushed_ids = registry.move(
         model_name,
@@ -129,11 +129,6 @@ def refresh_config(registry, model_name: str, version: int) -> None:
         write_config(registry, os.path.dirname(os.path.dirname(destination)))
 
 
-def signature_of(keys, directory: str):
-    """The directory's model signature checked against the trusted keys (DigestMismatchError)."""
-    return serving.verify_signature(directory, list(keys.trusted or ()))
-
-
 def verify_pushed(registry, info: VersionInfo) -> LoadedVersion:
     """Re-verify the pushed directory of `info` against its manifest, digests and signature."""
     if not info.pushed_destination:
@@ -150,13 +145,22 @@ def verify_pushed(registry, info: VersionInfo) -> LoadedVersion:
 
 
 def _signer(keys, info: VersionInfo) -> str:
-    """Key id of the verified signature; "" when not checked or legacy (pushed unsigned)."""
+    """Fingerprint of the verified signature's key; "" when not checked or legacy (unsigned)."""
     if keys is None or keys.trusted is None:
         return ""
     signature = os.path.join(info.pushed_destination, serving.SIGNATURE)
     if not info.model_signer and not os.path.exists(signature):
         return ""  # pushed before model signing: the manifest and digests above still hold
-    return signature_of(keys, info.pushed_destination).key_id
+    # The allowed signers' validity window applies at push time, as for a person's decisions.
+    pushed_at = _utc(info.deployed_at)
+    return serving.verify_signature(info.pushed_destination, keys.trusted, pushed_at).fingerprint
+
+
+def _utc(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def load_path(registry, identifier: str) -> LoadedVersion:

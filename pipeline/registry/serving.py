@@ -68,7 +68,7 @@ def _remove_leftovers(model_dir: str) -> None:
 
 def _stage_copy(
     source: str, model_dir: str, model_name: str, version: int, model_digest: str,
-    model_key: str | None,
+    model_key,
 ) -> str:
     staging = os.path.join(model_dir, f"{TMP_PREFIX}{uuid.uuid4().hex}")
     shutil.copytree(source, staging)
@@ -91,10 +91,10 @@ def _stage_copy(
 
 def install(
     source: str, serving_root: str, model_name: str, version: int, model_digest: str,
-    model_key: str | None = None,
+    model_key=None,
 ) -> tuple[str, str, bool]:
     """Copy `source` to serving_root/model/version atomically -> (path, manifest sha, adopted);
-    with `model_key` (a P-256 PEM path) the copy is signed before it is renamed into place."""
+    with `model_key` (a P-256 SigningKey) the copy is signed before it is renamed into place."""
     model_dir = os.path.join(serving_root, model_name)
     destination = os.path.join(model_dir, str(version))
     os.makedirs(model_dir, exist_ok=True)
@@ -177,11 +177,11 @@ def _check_root(directory: str, files: dict, model_digest: str) -> None:
         )
 
 
-def verify_signature(directory: str, public_keys: list[str]) -> model_signatures.ModelSignature:
-    """The version's model.sig checked against the trusted keys and every file; a failure is a
-    DigestMismatchError naming the signature or the files."""
+def verify_signature(directory: str, trusted, when=None) -> model_signatures.ModelSignature:
+    """The version's model.sig checked against the allowed signers and every file; a failure is
+    a DigestMismatchError naming the signature or the files."""
     try:
-        return model_signatures.verify_model(directory, public_keys)
+        return model_signatures.verify_model(directory, trusted, when)
     except model_signatures.ModelSignatureError as exc:
         raise DigestMismatchError(str(exc)) from None
 

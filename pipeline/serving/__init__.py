@@ -2,7 +2,8 @@
 
 from .errors import InstanceError, ReceiptError, ServingError
 from .predictor import Prediction, Predictor
-from .receipts import Receipt, VerifiedReceipt, find_receipt, verify_receipt
+from .receipt_checks import ReceiptTrust, VerifiedReceipt, verify_receipt
+from .receipts import Receipt, find_receipt
 
 __all__ = [
     "InstanceError",
@@ -10,6 +11,7 @@ __all__ = [
     "Predictor",
     "Receipt",
     "ReceiptError",
+    "ReceiptTrust",
     "ServingError",
     "VerifiedReceipt",
     "find_receipt",

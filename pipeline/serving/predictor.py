@@ -8,11 +8,13 @@ from functools import partial
 from pipeline import metadata
 from pipeline.paths import LedgerPaths, ledger_home
 from pipeline.registry import LoadedVersion, Registry, VersionInfo
+from pipeline.settings import Settings, resolve
+from pipeline.signing.identity import service_signer
 from pipeline.signing.models import ModelKeys
 
 from .capture import CaptureWriter
 from .errors import InstanceError, ServingError
-from .receipts import DEFAULT_KEY_ENV, Receipt, ReceiptIssuer
+from .receipts import Receipt, ReceiptIssuer
 
 SIGNATURE = "serving_default"
 
@@ -79,14 +81,15 @@ class Predictor:
 
     @classmethod
     def load(cls, identifier: str, paths: LedgerPaths | None = None, *, capture_rate=1.0,
-             key_env=DEFAULT_KEY_ENV, metadata_spec: str | dict | None = None,
-             model_keys: ModelKeys | None = None) -> Predictor:
+             metadata_spec: str | dict | None = None, settings: Settings | None = None,
+             ) -> Predictor:
         """Resolve and re-verify `identifier` (files, digests, and its model signature against
-        `model_keys`, by default the home's key), load its SavedModel, and warm it up."""
+        the allowed signers), load the SavedModel and warm it up. Receipts are signed by the
+        settings' service identity (default: the home's, its key made on first use)."""
         paths = paths or ledger_home()
+        settings = settings or resolve(home=paths.home)
         spec = metadata_spec or metadata.sqlite_spec(paths.metadata_path)
-        registry = Registry.open(spec, must_exist=True,
-                                 model_keys=model_keys or ModelKeys.of_home(paths.home))
+        registry = Registry.open(spec, must_exist=True, model_keys=ModelKeys.of(settings))
         loaded = registry.load_path(identifier)
         capture = CaptureWriter(registry.store, loaded.version, paths.captures_root, capture_rate)
         import tensorflow as tf  # heavy: only loading a model pays for it
@@ -98,7 +101,8 @@ class Predictor:
             raise ServingError(f"{loaded.path} has no {SIGNATURE} signature")
         encoder = ExampleEncoder(raw_feature_spec(model.signatures[SIGNATURE]))
         info = loaded.version
-        issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, key_env)
+        issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest,
+                               service_signer(settings))
         predictor = cls(loaded, model, encoder, issuer, capture)
         predictor._run([b""])  # first call traces and initialises tables; keep it off the clock
         return predictor
@@ -116,7 +120,7 @@ class Predictor:
         """One model call per batch; every prediction gets a receipt, sampled ones a line."""
         outputs, features, arrays = self._infer(instances)
         issue, sample = self.issuer.issue, self.capture.sample
-        receipts = [issue() for _ in outputs]
+        receipts = [issue(row) for row in outputs]
         # The encoder's feature dicts are ours alone, so they can be captured as they are.
         rows = _CapturedRows(arrays, len(outputs))
         captured = [partial(rows.record, receipt, row_features, index)

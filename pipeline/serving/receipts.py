@@ -1,76 +1,104 @@
-"""Prediction receipts: which model version and digest answered, HMAC-signed, and their checks."""
+"""Prediction receipts: which model version and digest gave which outputs, signed with Ed25519."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import hmac as hmac_lib
 import json
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
-from pipeline.registry import RegistryError, schema
-from pipeline.registry.chain import sign, signing_key
+from pipeline.registry import schema
 
 from . import capture
 from .errors import ReceiptError
 
-DEFAULT_KEY_ENV = "LEDGER_SIGNING_KEY"
-SIGNED_FIELDS = ("model", "version", "model_digest", "prediction_id", "issued_at")
+# What an HMAC receipt (before asymmetric signing) covers; verification still reads them.
+LEGACY_FIELDS = ("model", "version", "model_digest", "prediction_id", "issued_at")
+SIGNED_FIELDS = LEGACY_FIELDS + ("outputs_sha256", "imputed", "signer", "key")
+_STRINGS = ("model", "model_digest", "prediction_id", "issued_at", "outputs_sha256", "signer",
+            "key", "signature", "hmac")
 
-__all__ = ["Receipt", "ReceiptError", "ReceiptIssuer", "VerifiedReceipt", "find_receipt",
-           "verify_receipt"]
 
-
-def _canonical(values: dict) -> str:
+def canonical_json(values) -> str:
     """Sorted keys, no whitespace, UTF-8: the same bytes on every machine."""
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def outputs_digest(outputs: dict) -> str:
+    """SHA-256 of a prediction's outputs (TF Serving row) as canonical JSON."""
+    return hashlib.sha256(canonical_json(outputs).encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Receipt:
-    """Proof of which registered model version (and digest) produced one prediction."""
+    """Proof of which registered model version (and digest) produced one prediction's outputs.
+
+    `signature` is the Ed25519 signature, by `signer`'s key `key` (an SSH fingerprint), of the
+    canonical JSON of SIGNED_FIELDS. `hmac` is the legacy form, over LEGACY_FIELDS only.
+    """
 
     model: str
     version: int
     model_digest: str
     prediction_id: str
     issued_at: str
+    outputs_sha256: str = ""
+    imputed: tuple[str, ...] = ()
+    signer: str = ""
+    key: str = ""
+    signature: str = ""
     hmac: str = ""
 
     @property
+    def scheme(self) -> str:
+        return "ed25519" if self.signature else "hmac" if self.hmac else "unsigned"
+
+    @property
     def signed(self) -> bool:
-        return bool(self.hmac)
+        return bool(self.signature or self.hmac)
 
     def canonical(self) -> str:
-        """What the HMAC covers: the canonical JSON of every field but the HMAC."""
-        return _canonical({name: getattr(self, name) for name in SIGNED_FIELDS})
+        """The signed bytes: canonical JSON of SIGNED_FIELDS (LEGACY_FIELDS for HMAC receipts)."""
+        names = LEGACY_FIELDS if self.scheme == "hmac" else SIGNED_FIELDS
+        values = {name: getattr(self, name) for name in names}
+        if "imputed" in values:
+            values["imputed"] = list(self.imputed)
+        return canonical_json(values)
 
     def to_dict(self) -> dict:
-        """The receipt's fields plus `signed`, which says whether an HMAC is present."""
+        """The receipt's fields plus `signed`; the legacy hmac only when the receipt has one."""
         # Spelled out rather than dataclasses.asdict: this runs once per prediction.
-        return {"model": self.model, "version": self.version, "model_digest": self.model_digest,
-                "prediction_id": self.prediction_id, "issued_at": self.issued_at,
-                "hmac": self.hmac, "signed": bool(self.hmac)}
+        out = {"model": self.model, "version": self.version, "model_digest": self.model_digest,
+               "prediction_id": self.prediction_id, "issued_at": self.issued_at,
+               "outputs_sha256": self.outputs_sha256, "imputed": list(self.imputed),
+               "signer": self.signer, "key": self.key, "signature": self.signature,
+               "signed": self.signed}
+        if self.hmac:
+            out["hmac"] = self.hmac
+        return out
 
     def to_json(self) -> str:
-        return _canonical(self.to_dict())
+        return canonical_json(self.to_dict())
 
     @classmethod
     def from_dict(cls, raw) -> Receipt:
         """A receipt from its dict form; `signed` is derived, never trusted from the input."""
         if not isinstance(raw, dict):
             raise ReceiptError(f"a receipt is a JSON object, got {type(raw).__name__}")
-        missing = [name for name in SIGNED_FIELDS if name not in raw]
+        missing = [name for name in LEGACY_FIELDS if name not in raw]
         if missing:
             raise ReceiptError(f"receipt lacks field(s): {', '.join(missing)}")
         if not isinstance(raw["version"], int) or isinstance(raw["version"], bool):
             raise ReceiptError(f"receipt version must be an integer, got {raw['version']!r}")
-        strings = [n for n in SIGNED_FIELDS if n != "version"] + ["hmac"]
-        if any(not isinstance(raw.get(n, ""), str) for n in strings):
-            raise ReceiptError("receipt fields other than version must be strings")
-        return cls(**{name: raw[name] for name in SIGNED_FIELDS}, hmac=raw.get("hmac") or "")
+        if any(not isinstance(raw.get(name, ""), str) for name in _STRINGS):
+            raise ReceiptError("receipt fields other than version and imputed must be strings")
+        imputed = raw.get("imputed") or []
+        if not isinstance(imputed, list) or not all(isinstance(n, str) for n in imputed):
+            raise ReceiptError(f"receipt imputed must be a list of feature names, got {imputed!r}")
+        return cls(**{name: raw.get(name) or "" for name in _STRINGS},
+                   version=raw["version"], imputed=tuple(imputed))
 
 
 class UtcClock:
@@ -89,113 +117,59 @@ class UtcClock:
 
 
 class ReceiptIssuer:
-    """Issues receipts for one model version; the key is read from the environment once."""
+    """Issues receipts for one model version, signed by `signer` (pipeline.signing.identity's
+    Signer: identity and Ed25519 key); without one, receipts are unsigned."""
 
-    def __init__(self, model: str, version: int, model_digest: str, key_env=DEFAULT_KEY_ENV):
+    def __init__(self, model: str, version: int, model_digest: str, signer=None):
         self.model, self.version, self.model_digest = model, int(version), model_digest
-        self.key_env = key_env
-        key = signing_key(key_env)
-        # A keyed HMAC state copied per receipt skips re-deriving the key pads each time.
-        self._mac = hmac_lib.new(key, digestmod=hashlib.sha256) if key else None
+        self.signer = signer
+        identity, fingerprint = (signer.identity, signer.key.fingerprint) if signer else ("", "")
+        self._sign = signer.key.private_key.sign if signer else None
+        self._constants = {"model": model, "version": self.version, "model_digest": model_digest,
+                           "signer": identity, "key": fingerprint}
         self._id_prefix = f"{model}@{self.version}:"
-        # Canonical JSON sorts keys: issued_at, model, model_digest, prediction_id, version.
-        # Only issued_at and the id's hex change per receipt, so the rest is encoded once.
-        self._middle = _canonical({"model": model, "model_digest": model_digest})[1:-1]
+        # Canonical JSON sorts keys: imputed, issued_at, key, model, model_digest, outputs_sha256,
+        # prediction_id, signer, version. The constant ones are encoded once, here.
+        self._key_model = canonical_json({"key": fingerprint, "model": model,
+                                          "model_digest": model_digest})[1:-1]
+        self._signer_version = canonical_json({"signer": identity, "version": self.version})[1:-1]
         self._id_json = json.dumps(self._id_prefix, ensure_ascii=False)[:-1]
         self._clock = UtcClock()
 
     @property
     def signing(self) -> bool:
-        return self._mac is not None
+        return self._sign is not None
 
-    def issue(self) -> Receipt:
-        """A fresh receipt: new prediction id, issue time now, HMAC when a key is configured."""
+    def issue(self, outputs: dict, imputed=()) -> Receipt:
+        """A fresh receipt for `outputs`: new prediction id, issue time now, signed if it can."""
         # 128 random bits (uuid4 has 122) without building a UUID object per prediction.
         token, issued_at = os.urandom(16).hex(), self._clock.now()
+        names = tuple(sorted(imputed))
+        sha = outputs_digest(outputs)
         signature = ""
-        if self._mac is not None:
-            mac = self._mac.copy()
-            mac.update(self._canonical(token, issued_at).encode("utf-8"))
-            signature = mac.hexdigest()
-        return Receipt(self.model, self.version, self.model_digest, self._id_prefix + token,
-                       issued_at, signature)
+        if self._sign is not None:
+            message = self._canonical(names, issued_at, sha, token).encode("utf-8")
+            signature = base64.b64encode(self._sign(message)).decode("ascii")
+        return Receipt(prediction_id=self._id_prefix + token, issued_at=issued_at,
+                       outputs_sha256=sha, imputed=names, signature=signature, **self._constants)
 
-    def _canonical(self, token: str, issued_at: str) -> str:
+    def _canonical(self, imputed: tuple, issued_at: str, sha: str, token: str) -> str:
         """Receipt.canonical() for this issuer's receipts, without re-encoding constant fields."""
-        return (f'{{"issued_at":"{issued_at}",{self._middle},'
-                f'"prediction_id":{self._id_json}{token}","version":{self.version}}}')
+        names = canonical_json(list(imputed)) if imputed else "[]"
+        return (f'{{"imputed":{names},"issued_at":"{issued_at}",{self._key_model},'
+                f'"outputs_sha256":"{sha}","prediction_id":{self._id_json}{token}",'
+                f'{self._signer_version}}}')
 
 
-@dataclass(frozen=True)
-class VerifiedReceipt:
-    """A receipt that passed verification, the stage of its version now, and what was checked."""
-
-    receipt: Receipt
-    stage: str
-    hmac_checked: bool
-
-
-def verify_receipt(registry, receipt, key_env=DEFAULT_KEY_ENV) -> VerifiedReceipt:
-    """Check a receipt (or its dict) against the registry and key; ReceiptError says why not."""
-    receipt = receipt if isinstance(receipt, Receipt) else Receipt.from_dict(receipt)
-    key = signing_key(key_env)
-    info, registry_problems = _registered(registry, receipt)
-    problems = _id_problems(receipt) + registry_problems
-    problems += _hmac_problems(receipt, key, key_env)
-    if problems:
-        raise ReceiptError(f"receipt {receipt.prediction_id} rejected: " + "; ".join(problems))
-    return VerifiedReceipt(receipt, info.stage, hmac_checked=key is not None)
-
-
-def _id_problems(receipt: Receipt) -> list[str]:
-    problems = []
-    expected = f"{receipt.model}@{receipt.version}:"
-    if not receipt.prediction_id.startswith(expected):
-        problems.append(
-            f"prediction_id {receipt.prediction_id!r} does not belong to "
-            f"{receipt.model}@{receipt.version} (version or model altered)"
-        )
-    try:
-        datetime.strptime(receipt.issued_at, "%Y-%m-%dT%H:%M:%S.%fZ")
-    except ValueError:
-        problems.append(f"issued_at {receipt.issued_at!r} is not UTC ISO-8601")
-    return problems
-
-
-def _registered(registry, receipt: Receipt) -> tuple[object, list[str]]:
-    """The version the receipt names, and problems if it does not exist or has another digest."""
-    label = f"{receipt.model}@{receipt.version}"
-    try:
-        info = registry.version(receipt.model, receipt.version)
-    except RegistryError as exc:
-        return None, [f"{label} is not a registered version ({exc})"]
-    if receipt.model_digest != info.model_digest:
-        return info, [
-            f"model_digest {receipt.model_digest} is not the registered digest of {label} "
-            f"({info.model_digest}): forged or altered version"
-        ]
-    return info, []
-
-
-def _hmac_problems(receipt: Receipt, key: bytes | None, key_env: str) -> list[str]:
-    if key is None:
-        return []  # nothing to check against; VerifiedReceipt.hmac_checked says so
-    if not receipt.hmac:
-        return [f"receipt is unsigned but a signing key is configured (${key_env})"]
-    if not hmac_lib.compare_digest(sign(key, receipt.canonical()), receipt.hmac):
-        return ["HMAC does not match: receipt altered or signed with another key"]
-    return []
-
-
-def find_receipt(paths, prediction_id: str) -> Receipt:
-    """The receipt of a captured prediction, from its version's capture files."""
+def find_receipt(paths, prediction_id: str) -> tuple[Receipt, dict | None]:
+    """The receipt of a captured prediction and its captured outputs, from the capture files."""
     model, _, rest = prediction_id.partition("@")
     version, _, token = rest.partition(":")
     if not (schema.valid_model_name(model) and version.isdigit() and token):
         raise ReceiptError(f"{prediction_id!r} is not a prediction id (MODEL@VERSION:HEX)")
     for line in capture.lines_with(paths.captures_root, model, int(version), prediction_id):
         if line.get("prediction_id") == prediction_id:
-            return Receipt.from_dict(line["receipt"])
+            return Receipt.from_dict(line["receipt"]), line.get("outputs")
     raise ReceiptError(
         f"no captured prediction {prediction_id} under {paths.captures_root} (not sampled for "
         f"capture, captured elsewhere, or not written yet: lines follow predictions by about "
@@ -203,10 +177,18 @@ def find_receipt(paths, prediction_id: str) -> Receipt:
     )
 
 
-def receipts_in(document) -> list:
-    """A receipt, a list of receipts, or a served response / capture line holding them."""
+def receipts_in(document) -> list[tuple[object, dict | None]]:
+    """(receipt, outputs or None) pairs from a receipt, a list of receipts, a served response
+    ({"predictions", "receipts"}) or a capture line ({"outputs", "receipt"})."""
     if isinstance(document, dict) and "receipts" in document:
-        return document["receipts"]
+        predictions, receipts = document.get("predictions"), document["receipts"]
+        if predictions is None:
+            return [(receipt, None) for receipt in receipts]
+        if not isinstance(predictions, list) or len(predictions) != len(receipts):
+            raise ReceiptError(f"the response holds {len(receipts)} receipts but "
+                               f"{len(predictions) if isinstance(predictions, list) else 'no'} "
+                               "predictions: each receipt signs one prediction's outputs")
+        return list(zip(receipts, predictions, strict=True))
     if isinstance(document, dict) and "receipt" in document:
-        return [document["receipt"]]
-    return document if isinstance(document, list) else [document]
+        return [(document["receipt"], document.get("outputs"))]
+    return [(r, None) for r in (document if isinstance(document, list) else [document])]

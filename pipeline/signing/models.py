@@ -8,25 +8,22 @@ import os
 import pathlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from .allowed_signers import AllowedSigners
+from .keys import ECDSA_P256, KeyFileError, SigningKey, ensure_key, load_signing_key
+
 # Inside the version directory: TF Serving loads saved_model.pb and variables/ and ignores other
 # files (as it does manifest.json), and the model digest leaves it out (pipeline/digest.py).
 SIGNATURE_FILE = "model.sig"
-# The service key: created on first use with mode 0600; its public half sits next to it.
-KEYS_DIR = "keys"
-SERVICE_KEY_FILE = "model-signing.pem"
-PUBLIC_SUFFIX = ".pub.pem"
-
-
-class ModelKeyError(ValueError):
-    """A model-signing key file is missing, unreadable or not an ECDSA P-256 key."""
 
 
 class ModelSignatureError(ValueError):
-    """A model's signature is missing, by an unknown key, or does not match its files."""
+    """A model's signature is missing, by a key the allowed signers do not list, or does not
+    match the files."""
 
 
 def _model_signing():
@@ -40,126 +37,16 @@ def _model_signing():
     import model_signing.hashing
     import model_signing.signing
     import model_signing.verifying
+    from model_signing._signing import sign_ec_key
 
-    return model_signing
+    return model_signing, sign_ec_key
 
 
-def key_id(public_key: ec.EllipticCurvePublicKey) -> str:
-    """SHA-256 of the key's SubjectPublicKeyInfo PEM: the hint model-signing puts in a bundle."""
+def key_hint(public_key: ec.EllipticCurvePublicKey) -> str:
+    """SHA-256 of the key's SubjectPublicKeyInfo PEM: how a model-signing bundle names its key."""
     pem = public_key.public_bytes(serialization.Encoding.PEM,
                                   serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(pem).hexdigest()
-
-
-def _read(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise ModelKeyError(f"{what} {path} does not exist") from None
-    except OSError as exc:
-        raise ModelKeyError(f"{what} {path} cannot be read: {exc.strerror}") from None
-
-
-def _require_p256(key, path: str, what: str):
-    if not isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-        kind = type(key).__name__.lstrip("_").replace("PrivateKey", "").replace("PublicKey", "")
-        raise ModelKeyError(f"{what} {path} holds an {kind} key; model signing needs ECDSA P-256 "
-                            "(model-signing's key signer takes no Ed25519 or RSA keys)")
-    if key.curve.name != "secp256r1":
-        raise ModelKeyError(f"{what} {path} is on curve {key.curve.name}; expected P-256")
-    return key
-
-
-def load_private_key(path: str) -> ec.EllipticCurvePrivateKey:
-    """The PEM private key at `path`, or ModelKeyError naming the file and what is wrong."""
-    raw = _read(path, "model-signing key")
-    try:
-        key = serialization.load_pem_private_key(raw, password=None)
-    except (ValueError, TypeError) as exc:
-        raise ModelKeyError(f"model-signing key {path} is not an unencrypted PEM private key "
-                            f"({exc})") from None
-    return _require_p256(key, path, "model-signing key")
-
-
-def load_public_key(path: str) -> ec.EllipticCurvePublicKey:
-    """The PEM public key at `path`, or ModelKeyError naming the file and what is wrong."""
-    raw = _read(path, "model public key")
-    try:
-        key = serialization.load_pem_public_key(raw)
-    except (ValueError, TypeError) as exc:
-        raise ModelKeyError(f"model public key {path} is not a PEM public key ({exc})") from None
-    return _require_p256(key, path, "model public key")
-
-
-def public_key_path(private_key_path: str) -> str:
-    """KEY.pem -> KEY.pub.pem: where a private key's public half is kept."""
-    stem = private_key_path[:-4] if private_key_path.endswith(".pem") else private_key_path
-    return stem + PUBLIC_SUFFIX
-
-
-def service_key_path(home: str) -> str:
-    """The home's model-signing service key: <home>/keys/model-signing.pem."""
-    return os.path.join(home, KEYS_DIR, SERVICE_KEY_FILE)
-
-
-@dataclass(frozen=True)
-class ModelKeys:
-    """What pushes sign with and what loads trust.
-
-    `signing_key`: a P-256 PEM private key path ("" = pushes are not signed).
-    `trusted`: PEM public key paths a signature must come from; None = signatures not checked.
-    """
-
-    signing_key: str = ""
-    trusted: tuple[str, ...] | None = None
-
-    @classmethod
-    def of_home(cls, home: str, *, create: bool = False) -> ModelKeys:
-        """The home's service key: created on first use when `create`, trusted either way."""
-        path = service_key_path(home)
-        if create:
-            ensure_service_key(path)
-        return cls(signing_key=path if create else "", trusted=(public_key_path(path),))
-
-    @classmethod
-    def managed(cls, private_key: str, trusted: tuple[str, ...] = ()) -> ModelKeys:
-        """A key kept elsewhere (a mounted secret): signs with it, trusts its public half."""
-        load_private_key(private_key)
-        return cls(signing_key=private_key, trusted=(public_key_path(private_key), *trusted))
-
-
-def ensure_service_key(path: str) -> str:
-    """Create the P-256 service key at `path` (0600) and its public half if absent; the path."""
-    if os.path.exists(path):
-        load_private_key(path)  # an existing file must be a usable key, never overwritten
-        return path
-    os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    staging = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    _write_public(key, public_key_path(path))
-    try:
-        os.link(staging, path)  # never replaces a key another process created meanwhile
-    except FileExistsError:
-        pass
-    finally:
-        os.remove(staging)
-    _write_public(load_private_key(path), public_key_path(path))
-    return path
-
-
-def _write_public(key: ec.EllipticCurvePrivateKey, path: str) -> None:
-    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
-    staging = f"{path}.{os.getpid()}.tmp"
-    with open(staging, "wb") as handle:
-        handle.write(pem)
-    os.replace(staging, path)
 
 
 def _hashing(ms):
@@ -167,28 +54,40 @@ def _hashing(ms):
     return ms.hashing.Config().set_ignored_paths(paths=[SIGNATURE_FILE], ignore_git_paths=False)
 
 
-def sign_model(directory: str, private_key_path: str) -> str:
+def _require_p256(key: SigningKey) -> None:
+    if key.key_type != ECDSA_P256:
+        raise KeyFileError(f"{key.path}: a {key.key_type} key; model signing needs "
+                           f"{ECDSA_P256} (model-signing's key signer takes no Ed25519 keys)")
+
+
+def sign_model(directory: str, key: SigningKey) -> str:
     """Write `directory`/model.sig: an in-toto statement over every file's SHA-256, signed
-    offline with the key; returns the signer's key id."""
-    key = load_private_key(private_key_path)
-    ms = _model_signing()
+    offline (DSSE in a Sigstore bundle, no transparency log); returns the key's fingerprint."""
+    _require_p256(key)
+    ms, sign_ec_key = _model_signing()
+
+    class KeySigner(sign_ec_key.Signer):
+        def __init__(self, private_key):  # the library's own reads a PEM path; ours may be SSH
+            self._private_key = private_key
+
     config = ms.signing.Config().set_hashing_config(_hashing(ms))
-    config.use_elliptic_key_signer(private_key=private_key_path)
+    config._signer = KeySigner(key.private_key)
     config.sign(pathlib.Path(directory), pathlib.Path(directory, SIGNATURE_FILE))
-    return key_id(key.public_key())
+    return key.fingerprint
 
 
 @dataclass(frozen=True)
 class ModelSignature:
-    """A verified model signature: the key that made it and how many files it covers."""
+    """A verified model signature: the signing key, who the allowed signers list it for, and
+    how many files it covers."""
 
-    key_id: str
-    public_key_path: str
+    fingerprint: str
+    principals: tuple[str, ...]
     files: int
 
 
 def signer_hint(directory: str) -> str:
-    """The key id a signature bundle names, or ModelSignatureError if there is none."""
+    """The key hint a signature bundle carries, or ModelSignatureError if there is none."""
     path = os.path.join(directory, SIGNATURE_FILE)
     try:
         with open(path, encoding="utf-8") as handle:
@@ -200,29 +99,47 @@ def signer_hint(directory: str) -> str:
         raise ModelSignatureError(f"{path} is not a model-signing bundle ({exc})") from None
 
 
-def verify_model(directory: str, public_key_paths: list[str]) -> ModelSignature:
-    """Check `directory`/model.sig against the trusted public keys and every file's digest."""
-    hint = signer_hint(directory)
-    trusted = {key_id(load_public_key(path)): path for path in public_key_paths}
+def _listed(directory: str, hint: str, trusted: AllowedSigners, when: datetime | None):
+    """The allowed-signers entry of the signing key (valid at `when`), else ModelSignatureError."""
     signature = os.path.join(directory, SIGNATURE_FILE)
-    if hint not in trusted:
-        raise ModelSignatureError(
-            f"{signature} is signed by an unknown key {hint[:16] or '(none named)'}…; "
-            f"trusted: {', '.join(k[:16] + '…' for k in trusted) or 'no key'}")
-    ms = _model_signing()
+    listed = [e for e in trusted.entries if isinstance(e.public_key, ec.EllipticCurvePublicKey)
+              and key_hint(e.public_key) == hint]
+    if not listed:
+        raise ModelSignatureError(f"{signature} is signed by an unknown key (hint {hint[:16]}…): "
+                                  f"{trusted.path} lists no such {ECDSA_P256} key")
+    valid = [e for e in listed if when is None or e.valid_at(when)]
+    if not valid:
+        windows = "; ".join(f"line {e.line}: {e.window()}" for e in listed)
+        raise ModelSignatureError(f"{signature}: key {listed[0].fingerprint} was not valid at "
+                                  f"{when.isoformat()} in {trusted.path} ({windows})")
+    return valid[0]
+
+
+def verify_model(directory: str, trusted: AllowedSigners,
+                 when: datetime | None = None) -> ModelSignature:
+    """Check `directory`/model.sig: made by a key the allowed signers list (valid at `when`, the
+    push time, when given) and matching every file now in the directory."""
+    entry = _listed(directory, signer_hint(directory), trusted, when)
+    signature = os.path.join(directory, SIGNATURE_FILE)
+    ms, sign_ec_key = _model_signing()
+
+    class KeyVerifier(sign_ec_key.Verifier):
+        def __init__(self, public_key):  # the library's own reads a PEM path
+            self._public_key = public_key
+
     config = ms.verifying.Config().set_hashing_config(_hashing(ms))
-    config.use_elliptic_key_verifier(public_key=trusted[hint])
+    config._verifier = KeyVerifier(entry.public_key)
     try:
         config.verify(pathlib.Path(directory), pathlib.Path(signature))
     except ValueError as exc:
         raise ModelSignatureError(
             f"signature {signature} does not match the files: {_mismatch(directory, exc)}"
         ) from None
-    except Exception as exc:  # noqa: BLE001 - a bad signature bytes string raises InvalidSignature
-        raise ModelSignatureError(f"{signature} does not verify with key {hint[:16]}… "
+    except Exception as exc:  # noqa: BLE001 - altered signature bytes raise InvalidSignature
+        raise ModelSignatureError(f"{signature} does not verify with key {entry.fingerprint} "
                                   f"({type(exc).__name__}: signature altered)") from None
-    files = sum(1 for _ in pathlib.Path(directory).rglob("*") if _.is_file()) - 1
-    return ModelSignature(hint, trusted[hint], files)
+    files = sum(1 for path in pathlib.Path(directory).rglob("*") if path.is_file()) - 1
+    return ModelSignature(entry.fingerprint, entry.principals, files)
 
 
 def _mismatch(directory: str, exc: ValueError) -> str:
@@ -236,3 +153,41 @@ def _mismatch(directory: str, exc: ValueError) -> str:
     parts = [f"{label}: {', '.join(os.path.join(directory, rel) for rel in names)}"
              for label, names in found if names]
     return "; ".join(parts) or text
+
+
+@dataclass(frozen=True)
+class ModelKeys:
+    """What a push signs with (None: unsigned) and which signers a load trusts (None: model
+    signatures are not checked, as before signing existed)."""
+
+    signer: SigningKey | None = None
+    trusted: AllowedSigners | None = None
+
+    @classmethod
+    def of(cls, settings, *, pushes: bool = False) -> ModelKeys:
+        """From the settings: trust their allowed signers; sign with the model key if pushing."""
+        signer = model_signing_key(settings) if pushes else None
+        return cls(signer, AllowedSigners.load_or_empty(settings.allowed_signers_path))
+
+
+def model_signing_key(settings) -> SigningKey:
+    """The pipeline's model-signing key: created in the home on first use (mode 0600) and listed
+    for the service identity in the home's allowed signers; a managed key must already exist."""
+    path = settings.model_key_path
+    if settings.model_key_managed:
+        key = load_signing_key(path, types=(ECDSA_P256,))
+    else:
+        key, _ = ensure_key(path, kind=ECDSA_P256,
+                            comment=f"{settings.service_identity} (tfx-ledger model signing)")
+    if settings.uses_home_allowed_signers:
+        _list_in_home(settings.allowed_signers_path, settings.service_identity, key)
+    return key
+
+
+def _list_in_home(path: str, identity: str, key: SigningKey) -> None:
+    signers = AllowedSigners.load_or_empty(path)
+    if any(e.fingerprint == key.fingerprint and e.names(identity) for e in signers.entries):
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:  # O_APPEND: concurrent adds stay whole
+        handle.write(signers.entry_line(identity, key.public_key) + " tfx-ledger model key\n")

@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from pipeline import digest
 from pipeline.commands.registry import COMMANDS
 from pipeline.registry import DigestMismatchError, Registry
+from pipeline.settings import resolve
 from pipeline.signing import models
+from pipeline.signing.keys import ECDSA_P256, ensure_key
 from pipeline.signing.models import ModelKeys
 
 MODEL = "penguins"
@@ -25,7 +27,7 @@ def signing_registry(registry, spec, home, monkeypatch):
     """The registry as the CLI opens it: signs pushes with the home's key, trusts only that."""
     monkeypatch.setenv(KEY_ENV, "test-key")
     return Registry.open(spec, must_exist=True, signing_key_env=KEY_ENV,
-                         model_keys=ModelKeys.of_home(home, create=True))
+                         model_keys=ModelKeys.of(resolve(home=home), pushes=True))
 
 
 @pytest.fixture
@@ -61,8 +63,8 @@ def test_push_signs_inside_the_version_dir_without_touching_layout_or_digest(dep
     assert digest.model_digest(destination) == info.model_digest
     manifest = json.load(open(os.path.join(destination, "manifest.json")))
     assert "model.sig" not in manifest["files"]
-    key = models.load_private_key(registry.model_keys.signing_key)
-    assert info.model_signer == models.key_id(key.public_key())
+    assert info.model_signer == registry.model_keys.signer.fingerprint
+    assert info.model_signer.startswith("SHA256:")
     assert registry.load_path(f"{MODEL}@production").signed_by == info.model_signer
 
 
@@ -84,7 +86,7 @@ def test_model_re_signed_by_an_unknown_key_is_refused_at_load_and_by_verify(
         deployed, verify_cli, tmp_path):
     registry, destination = deployed
     # Files untouched, so the manifest and digests hold: only the signer changes.
-    models.sign_model(destination, models.ensure_service_key(str(tmp_path / "mallory.pem")))
+    models.sign_model(destination, ensure_key(str(tmp_path / "mallory"), kind=ECDSA_P256)[0])
     with pytest.raises(DigestMismatchError, match="signed by an unknown key"):
         registry.load_path(f"{MODEL}@1")
     result = verify_cli()
@@ -101,7 +103,7 @@ def test_a_deleted_signature_is_refused_when_the_version_was_pushed_signed(deplo
 def test_a_version_pushed_before_signing_still_loads_and_verify_calls_it_unsigned(
         add_version, spec, home, verify_cli):
     add_version("deployed")  # the plain registry fixture: no model keys, an unsigned push
-    trusting = Registry.open(spec, model_keys=ModelKeys.of_home(home))
+    trusting = Registry.open(spec, model_keys=ModelKeys.of(resolve(home=home)))
     assert trusting.load_path(f"{MODEL}@1").signed_by == ""
     result = verify_cli()
     assert result.exit_code == 0

@@ -12,7 +12,11 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from pipeline import digest
 from pipeline.metadata import sqlite_spec
 from pipeline.registry import DigestMismatchError, GovernanceLogError, Registry
-from pipeline.serving.receipts import Receipt, ReceiptError, ReceiptIssuer, verify_receipt
+from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
+from pipeline.serving.receipts import ReceiptError, ReceiptIssuer
+from pipeline.settings import resolve
+from pipeline.signing.identity import Signer, service_signer
+from pipeline.signing.keys import ED25519, ensure_key
 
 KEY_ENV = "LEDGER_RELIABILITY_KEY"
 MODEL = "penguins"
@@ -129,29 +133,33 @@ def test_changed_model_file_is_refused_by_load_path(ledger, cover_up, outcome):
     outcome(lost=0, detail=str(refused.value).replace(serving_root, "<serving>")[:90])
 
 
-def test_forged_receipts_are_rejected(ledger, monkeypatch, outcome):
+def test_forged_receipts_are_rejected(ledger, tmp_path, outcome):
     registry, db, _ = ledger
+    settings = resolve(home=str(tmp_path / "home"))
+    signer = service_signer(settings)  # made on first use and listed in the allowed signers
+    trust, outputs = ReceiptTrust.of(settings), {"classes": "Adelie"}
     v2 = registry.version(MODEL, 2)
-    genuine = ReceiptIssuer(MODEL, 2, v2.model_digest, key_env=KEY_ENV).issue()
-    assert verify_receipt(registry, genuine, key_env=KEY_ENV).hmac_checked
-    # Without the key: re-sign a receipt claiming the rejected version 3 with a guessed key.
-    monkeypatch.setenv("GUESS", "guessed-key")
+    genuine = ReceiptIssuer(MODEL, 2, v2.model_digest, signer).issue(outputs)
+    assert verify_receipt(registry, genuine, trust, outputs).scheme == "ed25519"
+    # Without the serving key: a receipt for the rejected version 3 signed with another key.
+    guessed = Signer("pipeline", ensure_key(str(tmp_path / "guess"), kind=ED25519)[0])
     v3 = registry.version(MODEL, 3)
-    forged = ReceiptIssuer(MODEL, 3, v3.model_digest, key_env="GUESS").issue()
-    # With MLMD write access: point version 1 at another digest and mint a receipt for it.
+    forged = ReceiptIssuer(MODEL, 3, v3.model_digest, guessed).issue(outputs)
+    # With MLMD write access: point version 1 at another digest and move the receipt to it.
     v1 = registry.version(MODEL, 1)
     db.execute("UPDATE ArtifactProperty SET string_value = ? WHERE name = 'model_digest' AND "
                "string_value = ?", ("f" * 64, v1.model_digest))
-    swapped = Receipt(MODEL, 1, "f" * 64, genuine.prediction_id.replace("@2:", "@1:"),
-                      genuine.issued_at, genuine.hmac)
+    swapped = dict(genuine.to_dict(), version=1, model_digest="f" * 64,
+                   prediction_id=genuine.prediction_id.replace("@2:", "@1:"))
     rejected = 0
-    for receipt, reason in ((forged, "HMAC does not match"), (swapped, "HMAC does not match")):
+    for receipt, reason in ((forged, "may not sign with key"),
+                            (swapped, "signature does not verify")):
         with pytest.raises(ReceiptError, match=reason):
-            verify_receipt(registry, receipt, key_env=KEY_ENV)
+            verify_receipt(registry, receipt, trust, outputs)
         rejected += 1
     with pytest.raises(DigestMismatchError, match="model_digest is"):
         registry.load_path(f"{MODEL}@1")  # the pushed files still name the real digest
-    outcome(lost=2 - rejected, detail="forged HMAC and swapped digest rejected")
+    outcome(lost=2 - rejected, detail="receipt by another key and swapped digest rejected")
 
 
 def test_edited_model_version_digest_is_flagged_by_verify(ledger, outcome):

@@ -31,12 +31,6 @@ def shared_registry(served_home) -> Registry:
     return Registry.open(sqlite_spec(served_home.metadata_path), must_exist=True)
 
 
-@pytest.fixture
-def signing_key(monkeypatch) -> str:
-    monkeypatch.setenv(KEY_ENV, TEST_KEY)
-    return TEST_KEY
-
-
 @pytest.fixture(scope="session")
 def penguin_rows(penguins) -> list[dict]:
     """Every row of the bundled CSV as {column: float | str | None}, parsed as ExampleGen does."""

@@ -20,7 +20,7 @@ def _records(info, count: int) -> list[dict]:
     issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest)
     records = []
     for i in range(count):
-        receipt = issuer.issue()
+        receipt = issuer.issue({"classes": "Adelie"})
         records.append({
             "prediction_id": receipt.prediction_id,
             "issued_at": receipt.issued_at,
@@ -136,8 +136,8 @@ def test_find_receipt_by_prediction_id_skipping_a_torn_line(fake_version):
     writer.close()
     with open(writer.files[0], "a") as handle:
         handle.write('{"prediction_id": "' + records[2]["prediction_id"])  # crash mid-line
-    found = find_receipt(home, records[2]["prediction_id"])
-    assert found.to_dict() == records[2]["receipt"]
+    found, outputs = find_receipt(home, records[2]["prediction_id"])
+    assert found.to_dict() == records[2]["receipt"] and outputs == {"classes": "Adelie"}
     with pytest.raises(ReceiptError, match="no captured prediction penguins@1:beef"):
         find_receipt(home, "penguins@1:beef")
     with pytest.raises(ReceiptError, match="is not a prediction id"):

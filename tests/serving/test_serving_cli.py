@@ -27,7 +27,7 @@ def ledger(served_home):
 
 
 @pytest.fixture
-def predicted(ledger, tmp_path, signing_key):
+def predicted(ledger, tmp_path):
     instances = tmp_path / "instances.json"
     instances.write_text(json.dumps({"instances": [ROW, dict(ROW, island="Dream")]}))
     code, out, err = ledger("predict", "penguins@1", "--instances", str(instances))
@@ -47,11 +47,29 @@ def test_predict_prints_predictions_and_signed_receipts(predicted):
 def test_verify_receipt_accepts_a_response_and_refuses_a_forgery(ledger, predicted, tmp_path):
     body, response = predicted
     code, out, _ = ledger("verify-receipt", str(response))
-    assert code == 0 and out.count("valid: penguins@1:") == 2 and "HMAC checked" in out
+    assert code == 0 and out.count("valid: penguins@1:") == 2
+    assert "(Ed25519 signature by pipeline, outputs match; penguins@1 is now" in out
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps(dict(body["receipts"][0], version=5)))
     code, _, err = ledger("verify-receipt", str(forged))
     assert code == 1 and "penguins@5 is not a registered version" in err
+    assert "signature does not verify" in err
+
+
+def test_verify_receipt_offline_with_only_the_public_key(ledger, predicted, served_home,
+                                                         tmp_path):
+    body, response = predicted
+    public = tmp_path / "serving.pub"  # all the client holds: no store, no secret
+    public.write_text(open(f"{served_home.home}/keys/ledger_service_ed25519.pub").read())
+    code, out, _ = ledger("verify-receipt", str(response), "--offline", "--public-key",
+                          str(public))
+    assert code == 0 and out.count("registry not consulted (--offline)") == 2
+    altered = dict(body, predictions=[dict(body["predictions"][0], classes="Gentoo"),
+                                      body["predictions"][1]])
+    (tmp_path / "altered.json").write_text(json.dumps(altered))
+    code, out, err = ledger("verify-receipt", str(tmp_path / "altered.json"), "--offline",
+                            "--public-key", str(public))
+    assert code == 1 and out.count("valid:") == 1 and "outputs altered" in err
 
 
 def test_predict_reports_bad_input_in_one_line(ledger, tmp_path):

@@ -15,8 +15,9 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.registry import schema
-from pipeline.serving import ReceiptError, find_receipt, verify_receipt
+from pipeline.serving import ReceiptError, ReceiptTrust, find_receipt, verify_receipt
 from pipeline.serving.capture import PREDICTION_CAPTURE, SERVING, read_lines
+from pipeline.settings import resolve
 
 pytestmark = pytest.mark.pipeline
 START_TIMEOUT_S = 240
@@ -95,19 +96,24 @@ def test_status_reports_the_version_available(server):
         "version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
 
 
-def test_served_prediction_has_a_receipt_the_registry_accepts(server, shared_registry,
-                                                             signing_key):
+def test_served_receipt_verifies_with_only_the_public_key(server, shared_registry, served_home):
+    """Default settings: receipts signed by the home's service identity (Ed25519); a client
+    holding just its .pub checks one offline, and an altered output or version fails."""
     status, body = _call(server.url + ":predict", {"instances": [ROW]})
     assert status == 200
     [prediction], [receipt] = body["predictions"], body["receipts"]
     assert prediction["classes"] == "Gentoo" and len(prediction["probabilities"]) == 3
     assert receipt["model"] == "penguins" and receipt["version"] == 1 and receipt["signed"]
-    assert verify_receipt(shared_registry, receipt).hmac_checked
-    with pytest.raises(ReceiptError, match="penguins@9 is not a registered version"):
-        verify_receipt(shared_registry, dict(receipt, version=9))
-    bad = dict(receipt, hmac=receipt["hmac"][::-1])
-    with pytest.raises(ReceiptError, match="HMAC does not match"):
-        verify_receipt(shared_registry, bad)
+    settings = resolve(home=served_home.home)
+    public_only = ReceiptTrust.public_key(settings.service_key_path + ".pub")
+    checked = verify_receipt(None, receipt, public_only, prediction)
+    assert (checked.scheme, checked.signer, checked.outputs_checked) == ("ed25519", "pipeline",
+                                                                         True)
+    assert verify_receipt(shared_registry, receipt, ReceiptTrust.of(settings)).stage
+    with pytest.raises(ReceiptError, match="outputs differ"):
+        verify_receipt(None, receipt, public_only, dict(prediction, classes="Adelie"))
+    with pytest.raises(ReceiptError, match="signature does not verify"):
+        verify_receipt(None, dict(receipt, version=9), public_only, prediction)
 
 
 def test_served_prediction_is_captured_and_linked_downstream_of_its_dataset(
@@ -115,7 +121,7 @@ def test_served_prediction_is_captured_and_linked_downstream_of_its_dataset(
 ):
     _, body = _call(server.url + ":predict", {"instances": [ROW, dict(ROW, sex=None)]})
     receipt = body["receipts"][1]
-    assert _find_when_written(served_home, receipt["prediction_id"]).to_dict() == receipt
+    assert _find_when_written(served_home, receipt["prediction_id"])[0].to_dict() == receipt
     store = shared_registry.store
     [artifact] = [a for a in store.get_artifacts_by_type(PREDICTION_CAPTURE)
                   if any(x["prediction_id"] == receipt["prediction_id"] for x in read_lines(a.uri))]

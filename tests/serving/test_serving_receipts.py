@@ -1,8 +1,11 @@
-"""Receipts: canonical JSON, HMAC signing, and every way verify_receipt must refuse one."""
+"""Receipts: Ed25519 signatures over the version and outputs, legacy HMACs, every refusal."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import hmac
 import os
 import re
 from datetime import datetime, timedelta, timezone
@@ -11,81 +14,148 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import digest
-from pipeline.registry.chain import sign
 from pipeline.serving import receipts
-from pipeline.serving.receipts import (
-    Receipt,
-    ReceiptError,
-    ReceiptIssuer,
-    UtcClock,
-    verify_receipt,
-)
+from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
+from pipeline.serving.receipts import Receipt, ReceiptError, ReceiptIssuer, UtcClock
+from pipeline.settings import resolve
+from pipeline.signing.allowed_signers import AllowedSigners
+from pipeline.signing.identity import Signer, service_signer
+from pipeline.signing.keys import ED25519, ensure_key
 
-KEY_ENV = "LEDGER_SIGNING_KEY"
-
-
-def _issue(info) -> Receipt:
-    return ReceiptIssuer(info.model_name, info.version, info.model_digest, KEY_ENV).issue()
+OUTPUTS = {"classes": "Gentoo", "class_ids": 2, "probabilities": [0.01, 0.02, 0.97]}
 
 
-def test_canonical_json_covers_every_field_but_the_hmac():
-    receipt = Receipt("penguins", 3, "ab" * 32, "penguins@3:ff", "2026-11-02T10:04:05.000001Z", "h")
+@pytest.fixture
+def settings(fake_version):
+    return resolve(home=fake_version[1].home, hmac_key_env=None)
+
+
+@pytest.fixture
+def signer(settings) -> Signer:
+    """The serving identity: the home's service key (made on first use, listed as allowed)."""
+    return service_signer(settings)
+
+
+@pytest.fixture
+def trust(signer, settings) -> ReceiptTrust:
+    return ReceiptTrust.of(settings)
+
+
+def _issue(info, signer, outputs=OUTPUTS, imputed=()) -> Receipt:
+    return ReceiptIssuer(info.model_name, info.version, info.model_digest, signer).issue(
+        outputs, imputed)
+
+
+def test_canonical_json_covers_the_version_outputs_and_signer_but_not_the_signature():
+    receipt = Receipt("penguins", 3, "ab" * 32, "penguins@3:ff", "2026-11-02T10:04:05.000001Z",
+                      "cd" * 32, ("sex",), "pipeline", "SHA256:k", signature="c2ln")
     assert receipt.canonical() == (
-        '{"issued_at":"2026-11-02T10:04:05.000001Z","model":"penguins",'
-        '"model_digest":"' + "ab" * 32 + '","prediction_id":"penguins@3:ff","version":3}'
-    )
+        '{"imputed":["sex"],"issued_at":"2026-11-02T10:04:05.000001Z","key":"SHA256:k",'
+        '"model":"penguins","model_digest":"' + "ab" * 32 + '","outputs_sha256":"' + "cd" * 32
+        + '","prediction_id":"penguins@3:ff","signer":"pipeline","version":3}')
     assert Receipt.from_dict(receipt.to_dict()) == receipt
-    assert dataclasses.replace(receipt, version=4).canonical() != receipt.canonical()
+    for change in ({"version": 4}, {"outputs_sha256": "ee" * 32}, {"imputed": ()}):
+        assert dataclasses.replace(receipt, **change).canonical() != receipt.canonical()
+    legacy = Receipt("penguins", 3, "ab" * 32, "penguins@3:ff", "2026-11-02T10:04:05Z", hmac="h")
+    assert legacy.scheme == "hmac" and '"outputs_sha256"' not in legacy.canonical()
 
 
-def test_signed_receipt_names_the_version_and_verifies(fake_version, signing_key):
+def test_issuer_signs_exactly_the_canonical_encoding_with_ed25519(signer):
+    """The issuer pre-encodes constant fields; the signed bytes must equal Receipt.canonical()."""
+    issuer = ReceiptIssuer('odd "name" ü', 12, "dig\\est", signer)
+    receipt = issuer.issue({"classes": "Adélie", "p": [0.5]}, imputed=("sex", "island"))
+    assert receipt.prediction_id.startswith('odd "name" ü@12:')
+    assert receipt.imputed == ("island", "sex") and receipt.scheme == "ed25519"
+    assert (receipt.signer, receipt.key) == ("pipeline", signer.key.fingerprint)
+    signer.key.public_key.verify(base64.b64decode(receipt.signature),
+                                 receipt.canonical().encode("utf-8"))
+
+
+def test_signed_receipt_verifies_offline_and_against_the_registry(fake_version, signer, trust):
     registry, _, info = fake_version
-    receipt = _issue(info)
-    assert (receipt.model, receipt.version, receipt.model_digest) == (
-        "penguins", 1, info.model_digest)
-    assert receipt.prediction_id.startswith("penguins@1:") and len(receipt.hmac) == 64
-    assert receipt.to_dict()["signed"] is True
-    checked = verify_receipt(registry, receipt.to_dict())
-    assert checked.hmac_checked and checked.stage == "candidate"
+    receipt = _issue(info, signer)
+    offline = verify_receipt(None, receipt.to_dict(), trust, OUTPUTS)
+    assert (offline.scheme, offline.signer, offline.stage, offline.outputs_checked) == (
+        "ed25519", "pipeline", "", True)
+    assert verify_receipt(registry, receipt, trust).stage == "candidate"
 
 
-def test_without_a_key_receipts_are_unsigned_and_say_so(fake_version, monkeypatch):
-    monkeypatch.delenv(KEY_ENV, raising=False)
+def test_a_client_holding_only_the_public_key_verifies(fake_version, signer, tmp_path):
+    _, _, info = fake_version
+    receipt = _issue(info, signer)
+    public_only = ReceiptTrust.public_key(signer.key.path + ".pub")
+    assert verify_receipt(None, receipt.to_dict(), public_only, OUTPUTS).signer == "pipeline"
+    other, _ = ensure_key(str(tmp_path / "other"), kind=ED25519)
+    with open(str(tmp_path / "other.pub"), "w") as handle:
+        handle.write(other.public_line + "\n")
+    with pytest.raises(ReceiptError, match="may not sign with key"):
+        verify_receipt(None, receipt, ReceiptTrust.public_key(str(tmp_path / "other.pub")))
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("outputs", dict(OUTPUTS, classes="Adelie"), "outputs differ from the ones the receipt signs"),
+    ("outputs_sha256", "0" * 64, "signature does not verify"),
+    ("version", 2, "signature does not verify"),
+    ("model_digest", "f" * 64, "signature does not verify"),
+    ("imputed", ["sex"], "signature does not verify"),
+], ids=["output", "output-digest", "version", "digest", "imputed"])
+def test_an_altered_output_or_version_fails(fake_version, signer, trust, field, value, reason):
+    _, _, info = fake_version
+    receipt = _issue(info, signer).to_dict()
+    outputs = OUTPUTS
+    if field == "outputs":
+        outputs = value
+    else:
+        receipt[field] = value
+    with pytest.raises(ReceiptError, match=reason):
+        verify_receipt(None, receipt, trust, outputs)
+
+
+def test_a_signer_outside_the_allowed_signers_is_refused(fake_version, tmp_path, trust):
+    _, _, info = fake_version
+    mallory, _ = ensure_key(str(tmp_path / "mallory"), kind=ED25519)
+    forged = _issue(info, Signer("pipeline", mallory))
+    refusal = re.escape(f"pipeline may not sign with key {mallory.fingerprint}")
+    with pytest.raises(ReceiptError, match=refusal):
+        verify_receipt(None, forged, trust)
+    assert trust.signers.entries and isinstance(trust.signers, AllowedSigners)
+
+
+def test_unsigned_receipts_are_refused(fake_version, trust):
+    _, _, info = fake_version
+    unsigned = _issue(info, None)
+    assert unsigned.to_dict()["signed"] is False and unsigned.signature == ""
+    with pytest.raises(ReceiptError, match="receipt is unsigned"):
+        verify_receipt(None, unsigned, trust)
+
+
+def _legacy(info, key: bytes) -> Receipt:
+    receipt = Receipt(info.model_name, info.version, info.model_digest,
+                      f"{info.identifier}:{'ab' * 16}", "2026-01-02T03:04:05.000006Z", hmac="-")
+    mac = hmac.new(key, receipt.canonical().encode(), hashlib.sha256).hexdigest()
+    return dataclasses.replace(receipt, hmac=mac)
+
+
+def test_legacy_hmac_receipts_stay_readable_with_their_key(fake_version, signer):
     registry, _, info = fake_version
-    receipt = _issue(info)
-    assert receipt.hmac == "" and receipt.to_dict()["signed"] is False
-    assert verify_receipt(registry, receipt).hmac_checked is False
-
-
-def test_unsigned_receipt_is_rejected_when_a_key_is_configured(fake_version, monkeypatch):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    registry, _, info = fake_version
-    receipt = _issue(info)
-    monkeypatch.setenv(KEY_ENV, "now-configured")
-    with pytest.raises(ReceiptError, match="unsigned but a signing key is configured"):
-        verify_receipt(registry, receipt)
-
-
-def test_bad_hmac_or_other_key_is_rejected(fake_version, signing_key, monkeypatch):
-    registry, _, info = fake_version
-    receipt = _issue(info)
-    flipped = ("0" if receipt.hmac[0] != "0" else "1") + receipt.hmac[1:]
+    old = _legacy(info, b"old-shared-key").to_dict()
+    keyed = ReceiptTrust(AllowedSigners("none", ()), hmac_key=b"old-shared-key")
+    assert verify_receipt(registry, old, keyed).scheme == "hmac"
     with pytest.raises(ReceiptError, match="HMAC does not match"):
-        verify_receipt(registry, dataclasses.replace(receipt, hmac=flipped))
-    monkeypatch.setenv(KEY_ENV, "another-key")
-    with pytest.raises(ReceiptError, match="HMAC does not match"):
-        verify_receipt(registry, receipt)
+        verify_receipt(registry, old, dataclasses.replace(keyed, hmac_key=b"another"))
+    with pytest.raises(ReceiptError, match="no HMAC key is configured"):
+        verify_receipt(registry, old, dataclasses.replace(keyed, hmac_key=None))
 
 
-def test_forged_version_is_rejected(fake_version, signing_key):
+def test_forged_version_is_rejected_for_every_reason(fake_version, signer, trust):
     registry, _, info = fake_version
-    forged = dataclasses.replace(_issue(info), version=7)
+    forged = dataclasses.replace(_issue(info, signer), version=7)
     with pytest.raises(ReceiptError) as caught:
-        verify_receipt(registry, forged)
+        verify_receipt(registry, forged, trust)
     message = str(caught.value)
     assert "penguins@7 is not a registered version" in message
     assert "does not belong to penguins@7" in message
-    assert "HMAC does not match" in message
+    assert "signature does not verify" in message
 
 
 def _second_version(registry, home) -> int:
@@ -100,48 +170,45 @@ def _second_version(registry, home) -> int:
     ).version
 
 
-def test_receipt_moved_to_another_real_version_fails_on_the_digest_even_if_resigned(
-    fake_version, signing_key
-):
-    """Someone holding the key re-signs a receipt for version 2: the digest still gives it away."""
+def test_receipt_re_signed_for_another_real_version_fails_on_the_digest(fake_version, signer,
+                                                                        trust):
+    """Someone holding the serving key mints a receipt claiming version 2 with version 1's
+    digest: the registry's digest still gives it away."""
     registry, home, info = fake_version
     other = _second_version(registry, home)
-    original = _issue(info)
-    moved = dataclasses.replace(
-        original, version=other, prediction_id=original.prediction_id.replace("@1:", f"@{other}:")
-    )
-    resigned = dataclasses.replace(moved, hmac=sign(signing_key.encode(), moved.canonical()))
+    moved = ReceiptIssuer("penguins", other, info.model_digest, signer).issue(OUTPUTS)
     with pytest.raises(ReceiptError, match=f"not the registered digest of penguins@{other}"):
-        verify_receipt(registry, resigned)
+        verify_receipt(registry, moved, trust)
 
 
-@pytest.mark.parametrize(
-    "change, reason",
-    [
-        ({"version": "1"}, "version must be an integer"),
-        ({"model_digest": None}, "must be strings"),
-        ({"issued_at": "yesterday"}, "not UTC ISO-8601"),
-    ],
-)
-def test_malformed_receipts_are_rejected(fake_version, signing_key, change, reason):
+@pytest.mark.parametrize("change, reason", [
+    ({"version": "1"}, "version must be an integer"),
+    ({"model_digest": None}, "must be strings"),
+    ({"imputed": "sex"}, "imputed must be a list"),
+    ({"issued_at": "yesterday"}, "not UTC ISO-8601"),
+    ({"signature": "***"}, "signature is not base64"),
+])
+def test_malformed_receipts_are_rejected(fake_version, signer, trust, change, reason):
     registry, _, info = fake_version
-    raw = dict(_issue(info).to_dict(), **change)
+    raw = dict(_issue(info, signer).to_dict(), **change)
     with pytest.raises(ReceiptError, match=reason):
-        verify_receipt(registry, raw)
+        verify_receipt(registry, raw, trust)
 
 
-def test_missing_fields_are_named(fake_version):
+def test_missing_fields_are_named(fake_version, trust):
     registry, _, _ = fake_version
     with pytest.raises(ReceiptError, match="lacks field\\(s\\): model_digest, issued_at"):
-        verify_receipt(registry, {"model": "penguins", "version": 1, "prediction_id": "x"})
+        verify_receipt(registry, {"model": "penguins", "version": 1, "prediction_id": "x"}, trust)
 
 
-def test_issuer_signs_exactly_the_canonical_encoding(signing_key):
-    """The issuer pre-encodes constant fields; the bytes must equal Receipt.canonical()'s."""
-    issuer = ReceiptIssuer('odd "name" ü', 12, "dig\\est", KEY_ENV)
-    receipt = issuer.issue()
-    assert receipt.hmac == sign(signing_key.encode(), receipt.canonical())
-    assert receipt.prediction_id.startswith('odd "name" ü@12:')
+def test_a_response_pairs_receipts_with_predictions_and_a_dropped_one_is_refused(fake_version,
+                                                                                 signer):
+    _, _, info = fake_version
+    receipt = _issue(info, signer).to_dict()
+    pairs = receipts.receipts_in({"predictions": [OUTPUTS], "receipts": [receipt]})
+    assert pairs == [(receipt, OUTPUTS)]
+    with pytest.raises(ReceiptError, match="holds 2 receipts but 1 predictions"):
+        receipts.receipts_in({"predictions": [OUTPUTS], "receipts": [receipt, receipt]})
 
 
 def test_issue_times_are_utc_with_microseconds_across_second_boundaries(monkeypatch):
@@ -157,12 +224,12 @@ def test_issue_times_are_utc_with_microseconds_across_second_boundaries(monkeypa
                      "2023-11-14T22:13:21.000123Z", "2023-11-14T22:13:20.000000Z"]
 
 
-def test_receipts_carry_the_time_now_and_distinct_128_bit_ids(fake_version):
+def test_receipts_carry_the_time_now_and_distinct_128_bit_ids(fake_version, signer):
     _, _, info = fake_version
-    issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, KEY_ENV)
+    issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, signer)
     slack = timedelta(milliseconds=1)
     before = datetime.now(timezone.utc) - slack
-    issued = [issuer.issue() for _ in range(1000)]
+    issued = [issuer.issue(OUTPUTS) for _ in range(1000)]
     after = datetime.now(timezone.utc) + slack
     for receipt in (issued[0], issued[-1]):
         moment = datetime.strptime(receipt.issued_at, "%Y-%m-%dT%H:%M:%S.%fZ")

@@ -14,7 +14,10 @@ from pipeline.metadata import sqlite_spec
 from pipeline.paths import LedgerPaths
 from pipeline.registry import DigestMismatchError, Registry
 from pipeline.serving.predictor import Predictor
+from pipeline.settings import resolve
 from pipeline.signing import models
+from pipeline.signing.allowed_signers import AllowedSigners
+from pipeline.signing.keys import ECDSA_P256, ensure_key
 from pipeline.signing.models import ModelKeys
 
 
@@ -27,7 +30,7 @@ def signed_copy(shared_registry, tmp_path) -> LedgerPaths:
     home = LedgerPaths(str(tmp_path / "home"))
     os.makedirs(home.home)
     registry = Registry.open(sqlite_spec(home.metadata_path), must_exist=False,
-                             model_keys=ModelKeys.of_home(home.home, create=True))
+                             model_keys=ModelKeys.of(resolve(home=home.home), pushes=True))
     model_type = registry.store.put_artifact_type(
         pb.ArtifactType(name="Model", base_type=pb.ArtifactType.MODEL))
     [artifact_id] = registry.store.put_artifacts([pb.Artifact(type_id=model_type, uri=model_dir)])
@@ -42,9 +45,10 @@ def signed_copy(shared_registry, tmp_path) -> LedgerPaths:
 
 def test_the_shared_run_pushed_a_signed_version_that_verifies(shared_registry, served_home):
     info = shared_registry.version("penguins", 1)
-    keys = ModelKeys.of_home(served_home.home)
-    checked = models.verify_model(info.pushed_destination, list(keys.trusted))
-    assert checked.key_id == info.model_signer != ""
+    trusted = AllowedSigners.load(resolve(home=served_home.home).allowed_signers_path)
+    checked = models.verify_model(info.pushed_destination, trusted)
+    assert checked.fingerprint == info.model_signer != ""
+    assert checked.principals == ("pipeline",)
 
 
 def test_signed_model_loads_and_reports_its_signer(signed_copy):
@@ -57,7 +61,7 @@ def test_signed_model_loads_and_reports_its_signer(signed_copy):
 def test_model_re_signed_by_an_unknown_key_is_refused_at_load(signed_copy, tmp_path,
                                                               ledger_argv, subprocess_env):
     destination = os.path.join(signed_copy.serving_root, "penguins", "1")
-    models.sign_model(destination, models.ensure_service_key(str(tmp_path / "other.pem")))
+    models.sign_model(destination, ensure_key(str(tmp_path / "other"), kind=ECDSA_P256)[0])
     with pytest.raises(DigestMismatchError, match="signed by an unknown key"):
         Predictor.load("penguins@1", signed_copy, capture_rate=0.0)
     instances = tmp_path / "rows.json"

@@ -15,7 +15,7 @@ CSV_SHA256 = hashlib.sha256(
 
 
 @pytest.fixture
-def receipt(served_home, penguin_rows, signing_key):
+def receipt(served_home, penguin_rows):
     from pipeline.serving import Predictor
 
     row = {k: v for k, v in penguin_rows[0].items() if k != "species"}
@@ -33,7 +33,7 @@ def test_prediction_id_traces_to_the_source_csv(served_home, receipt):
     result = _trace(served_home, receipt["prediction_id"])
     assert result.exit_code == 0, result.output
     assert f"prediction {receipt['prediction_id']}" in result.output
-    assert "HMAC checked" in result.output
+    assert "receipt valid (Ed25519 signature by pipeline, outputs match)" in result.output
     assert CSV_SHA256 in result.output
 
 
@@ -46,6 +46,6 @@ def test_receipt_file_traces_and_forged_receipts_are_refused(served_home, receip
     refused = _trace(served_home, str(forged))
     assert refused.exit_code == 1 and "rejected" in refused.output
     tampered = tmp_path / "tampered.json"
-    tampered.write_text(json.dumps({**receipt, "hmac": "0" * 64}))
+    tampered.write_text(json.dumps({**receipt, "outputs_sha256": "0" * 64}))
     refused = _trace(served_home, str(tampered))
-    assert refused.exit_code == 1 and "HMAC does not match" in refused.output
+    assert refused.exit_code == 1 and "signature does not verify" in refused.output

@@ -1,7 +1,8 @@
-"""Model signatures: model-signing bundles over every file, P-256 service keys, clear key errors."""
+"""Model signatures: model-signing bundles over every file, P-256 keys, allowed signers."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -10,8 +11,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from pipeline.settings import resolve
 from pipeline.signing import models
-from pipeline.signing.models import ModelKeyError, ModelKeys, ModelSignatureError
+from pipeline.signing.allowed_signers import AllowedSigners
+from pipeline.signing.keys import ECDSA_P256, KeyFileError, ensure_key, load_signing_key
+from pipeline.signing.models import ModelKeys, ModelSignatureError
 
 WEIGHTS = "variables/variables.data-00000-of-00001"
 
@@ -26,8 +30,19 @@ def model_dir(tmp_path) -> str:
 
 
 @pytest.fixture
-def key(tmp_path) -> str:
-    return models.ensure_service_key(models.service_key_path(str(tmp_path / "home")))
+def settings(tmp_path):
+    return resolve(home=str(tmp_path / "home"))
+
+
+@pytest.fixture
+def key(settings):
+    """The home's model key, made on first use and listed in the home's allowed signers."""
+    return models.model_signing_key(settings)
+
+
+@pytest.fixture
+def trusted(key, settings) -> AllowedSigners:
+    return AllowedSigners.load(settings.allowed_signers_path)
 
 
 def _pem(path, private_key) -> str:
@@ -37,27 +52,28 @@ def _pem(path, private_key) -> str:
     return str(path)
 
 
-def test_service_key_is_p256_private_to_the_owner_and_kept_on_later_use(key, tmp_path):
-    assert key == str(tmp_path / "home" / "keys" / "model-signing.pem")
-    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
-    loaded = models.load_private_key(key)
-    assert loaded.curve.name == "secp256r1"
-    public = models.load_public_key(models.public_key_path(key))
-    assert models.key_id(public) == models.key_id(loaded.public_key())
-    before = open(key, "rb").read()
-    assert models.ensure_service_key(key) == key and open(key, "rb").read() == before
+def test_model_key_is_p256_private_to_the_owner_listed_and_kept_on_later_use(key, settings):
+    assert key.path == os.path.join(settings.home, "keys", "ledger_models_ecdsa")
+    assert stat.S_IMODE(os.stat(key.path).st_mode) == 0o600 and key.key_type == ECDSA_P256
+    [entry] = AllowedSigners.load(settings.allowed_signers_path).entries
+    assert entry.principals == ("pipeline",) and entry.fingerprint == key.fingerprint
+    again = models.model_signing_key(settings)
+    assert again.fingerprint == key.fingerprint
+    assert len(AllowedSigners.load(settings.allowed_signers_path).entries) == 1
 
 
-def test_signature_covers_every_file_as_an_in_toto_statement_and_verifies(model_dir, key):
-    signer = models.sign_model(model_dir, key)
+def test_signature_covers_every_file_as_an_in_toto_statement_and_verifies(model_dir, key,
+                                                                          trusted):
+    assert models.sign_model(model_dir, key) == key.fingerprint
     bundle = json.load(open(os.path.join(model_dir, models.SIGNATURE_FILE)))
-    assert bundle["verificationMaterial"]["publicKey"]["hint"] == signer
-    statement = json.loads(__import__("base64").b64decode(bundle["dsseEnvelope"]["payload"]))
+    assert bundle["verificationMaterial"]["publicKey"]["hint"] == models.key_hint(key.public_key)
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
     assert statement["_type"] == "https://in-toto.io/Statement/v1"
     signed = {entry["name"] for entry in statement["predicate"]["resources"]}
     assert signed == {"saved_model.pb", WEIGHTS, "variables/variables.index", "manifest.json"}
-    checked = models.verify_model(model_dir, [models.public_key_path(key)])
-    assert (checked.key_id, checked.files) == (signer, 4)
+    checked = models.verify_model(model_dir, trusted)
+    assert (checked.fingerprint, checked.principals, checked.files) == (
+        key.fingerprint, ("pipeline",), 4)
 
 
 @pytest.mark.parametrize("change, named", [
@@ -68,22 +84,22 @@ def test_signature_covers_every_file_as_an_in_toto_statement_and_verifies(model_
     (lambda d: os.remove(os.path.join(d, "manifest.json")),
      "signed but missing: {d}/manifest.json"),
 ], ids=["flipped-byte", "extra-file", "missing-file"])
-def test_a_changed_file_fails_naming_it(model_dir, key, change, named):
+def test_a_changed_file_fails_naming_it(model_dir, key, trusted, change, named):
     models.sign_model(model_dir, key)
     change(model_dir)
     with pytest.raises(ModelSignatureError) as failed:
-        models.verify_model(model_dir, [models.public_key_path(key)])
+        models.verify_model(model_dir, trusted)
     assert named.format(d=model_dir) in str(failed.value)
 
 
-def test_a_model_re_signed_by_an_unknown_key_is_refused(model_dir, key, tmp_path):
-    other = models.ensure_service_key(str(tmp_path / "attacker" / "k.pem"))
+def test_a_model_re_signed_by_an_unknown_key_is_refused(model_dir, trusted, tmp_path):
+    other, _ = ensure_key(str(tmp_path / "attacker" / "k"), kind=ECDSA_P256)
     models.sign_model(model_dir, other)
-    with pytest.raises(ModelSignatureError, match="signed by an unknown key"):
-        models.verify_model(model_dir, [models.public_key_path(key)])
+    with pytest.raises(ModelSignatureError, match="signed by an unknown key .*lists no such"):
+        models.verify_model(model_dir, trusted)
 
 
-def test_a_forged_signature_value_is_refused(model_dir, key):
+def test_a_forged_signature_value_is_refused(model_dir, key, trusted):
     models.sign_model(model_dir, key)
     path = os.path.join(model_dir, models.SIGNATURE_FILE)
     bundle = json.load(open(path))
@@ -91,40 +107,38 @@ def test_a_forged_signature_value_is_refused(model_dir, key):
     sig["sig"] = ("A" if sig["sig"][0] != "A" else "B") + sig["sig"][1:]
     json.dump(bundle, open(path, "w"))
     with pytest.raises(ModelSignatureError, match="does not verify"):
-        models.verify_model(model_dir, [models.public_key_path(key)])
+        models.verify_model(model_dir, trusted)
 
 
-def test_an_unsigned_model_is_refused_naming_the_signature_file(model_dir, key):
+def test_an_unsigned_model_is_refused_naming_the_signature_file(model_dir, trusted):
     with pytest.raises(ModelSignatureError, match=f"{model_dir}/model.sig is missing"):
-        models.verify_model(model_dir, [models.public_key_path(key)])
+        models.verify_model(model_dir, trusted)
 
 
-def test_key_errors_name_the_file_and_the_problem(tmp_path, model_dir):
-    missing = str(tmp_path / "absent.pem")
-    with pytest.raises(ModelKeyError, match=f"{missing} does not exist"):
-        models.sign_model(model_dir, missing)
-    garbage = tmp_path / "garbage.pem"
-    garbage.write_text("not a key")
-    with pytest.raises(ModelKeyError, match=f"{garbage} is not an unencrypted PEM private key"):
-        ModelKeys.managed(str(garbage))
+def test_a_key_outside_its_validity_window_at_push_time_is_refused(model_dir, key, settings):
+    from datetime import datetime, timezone
+    line = open(settings.allowed_signers_path).read()
+    with open(settings.allowed_signers_path, "w") as handle:
+        handle.write(line.replace('namespaces=', 'valid-before="20260101",namespaces='))
+    models.sign_model(model_dir, key)
+    windowed = AllowedSigners.load(settings.allowed_signers_path)
+    assert models.verify_model(model_dir, windowed, datetime(2025, 6, 1, tzinfo=timezone.utc))
+    with pytest.raises(ModelSignatureError, match="was not valid at 2026-11"):
+        models.verify_model(model_dir, windowed, datetime(2026, 11, 30, tzinfo=timezone.utc))
+
+
+def test_key_errors_name_the_file_and_nothing_is_written(tmp_path, model_dir, settings):
     ed = _pem(tmp_path / "ed.pem", ed25519.Ed25519PrivateKey.generate())
-    with pytest.raises(ModelKeyError, match=f"{ed} holds an Ed25519 key; model signing needs "
-                                            "ECDSA P-256"):
-        models.sign_model(model_dir, ed)
+    with pytest.raises(KeyFileError, match=f"{ed}: a ssh-ed25519 key; model signing needs "
+                                           "ecdsa-sha2-nistp256"):
+        models.sign_model(model_dir, load_signing_key(ed))
+    managed = settings.__class__(**{**settings.__dict__, "model_key_managed": True,
+                                    "model_key_path": str(tmp_path / "absent")})
+    with pytest.raises(KeyFileError, match=f"{tmp_path}/absent: cannot read the key file"):
+        ModelKeys.of(managed, pushes=True)
     p384 = _pem(tmp_path / "p384.pem", ec.generate_private_key(ec.SECP384R1()))
-    with pytest.raises(ModelKeyError, match=f"{p384} is on curve secp384r1"):
-        models.load_private_key(p384)
-    unreadable = tmp_path / "a-directory.pem"  # unreadable even for root, unlike mode 000
-    unreadable.mkdir()
-    with pytest.raises(ModelKeyError, match=f"{unreadable} cannot be read: Is a directory"):
-        models.sign_model(model_dir, str(unreadable))
+    with pytest.raises(KeyFileError, match=f"{p384}: unsupported key type"):
+        models.model_signing_key(settings.__class__(**{**managed.__dict__,
+                                                       "model_key_path": p384}))
     assert not os.path.exists(os.path.join(model_dir, models.SIGNATURE_FILE))
-
-
-def test_an_existing_file_that_is_not_a_key_is_never_replaced(tmp_path):
-    path = tmp_path / "keys" / "model-signing.pem"
-    path.parent.mkdir()
-    path.write_text("something else")
-    with pytest.raises(ModelKeyError, match="not an unencrypted PEM private key"):
-        models.ensure_service_key(str(path))
-    assert path.read_text() == "something else"
+    assert not os.path.exists(settings.allowed_signers_path)
