@@ -48,15 +48,17 @@ def _registry_command(name: str, *, json_flag: bool = False):
 _handled = one_line_errors()
 
 
-def _open(home, metadata_spec, signing_key_env, *, pushes=False) -> tuple[Registry,
-                                                                          paths.LedgerPaths]:
-    """The registry; model signatures are checked against the allowed signers, and a command
-    that pushes signs with the model key (the home's is created on first use)."""
+def _open(home, metadata_spec, signing_key_env, *, checks_models=False,
+          pushes=False) -> tuple[Registry, paths.LedgerPaths]:
+    """The registry. A command that loads pushed files checks model signatures against the
+    allowed signers; one that pushes also signs with the model key (made on first use)."""
     layout = paths.ledger_home(home)
     spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
-    resolved = settings(home=home, metadata_spec=metadata_spec)
+    keys = None
+    if checks_models or pushes:
+        keys = ModelKeys.of(settings(home=home, metadata_spec=metadata_spec), pushes=pushes)
     registry = Registry.open(spec, must_exist=True, signing_key_env=signing_key_env,
-                             model_keys=ModelKeys.of(resolved, pushes=pushes))
+                             model_keys=keys)
     return registry, layout
 
 
@@ -155,7 +157,7 @@ def reject_command(model, version, by, reason, home, metadata_spec, signing_key_
 @click.option("--reason", default="", help="Why.")
 def rollback_command(model, to_version, by, reason, home, metadata_spec, signing_key_env):
     """Take MODEL@production out and redeploy the previous (or --to) version."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
+    registry, _ = _open(home, metadata_spec, signing_key_env, checks_models=True)
     result = registry.rollback(model, to_version=to_version, actor=by, reason=reason)
     click.echo(
         f"rolled back {model}@{result.from_version} -> {model}@{result.to_version} "
@@ -197,7 +199,7 @@ def history_command(model, version, as_json, home, metadata_spec, signing_key_en
 def verify_command(checkpoint_file, full, as_json, home, metadata_spec, signing_key_env):
     """Re-check the governance log (hash chain, anchor, heads, HMACs) and every pushed version's
     files and model signature; exit 2 on any problem."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
+    registry, _ = _open(home, metadata_spec, signing_key_env, checks_models=True)
     since = checkpoint.read(checkpoint_file) if checkpoint_file else None
     report = registry.verify(since, full=full)
     checks = registry.verify_pushed()

@@ -45,7 +45,8 @@ def pushed_text(checks: list[PushedCheck]) -> str:
     """One line per pushed version; the heading says OK only when none failed."""
     failed = [c for c in checks if c.status == FAILED]
     unsigned = [c for c in checks if c.status == UNSIGNED]
-    head = (f"{'FAILED' if failed else 'OK'}: {len(checks)} pushed versions checked "
+    plural = "" if len(checks) == 1 else "s"
+    head = (f"{'FAILED' if failed else 'OK'}: {len(checks)} pushed version{plural} checked "
             f"(files and signatures), {len(failed)} failed, {len(unsigned)} unsigned (legacy)")
     lines = [head]
     for check in checks:

@@ -78,7 +78,7 @@ def test_flipped_byte_in_weights_fails_verify_naming_the_file(deployed, verify_c
         handle.write(bytes([first[0] ^ 1]))
     result = verify_cli()
     assert result.exit_code == 2
-    assert "FAILED: 1 pushed versions checked" in result.stdout
+    assert "FAILED: 1 pushed version checked" in result.stdout
     assert f"penguins@1: {weights} changed" in result.stdout
 
 
