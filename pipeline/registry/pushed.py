@@ -24,11 +24,11 @@ class PushedCheck:
 
 
 def check_pushed(registry) -> list[PushedCheck]:
-    """Every version with a pushed directory, oldest model and version first."""
-    artifacts = queries.version_artifacts(registry.store)
-    names = sorted({schema.prop(a, "model_name") for a in artifacts})
-    return [_check(registry, info) for name in names for info in registry.versions(name)
-            if info.pushed_destination]
+    """Every version with a pushed directory, by model name and version."""
+    pushed = sorted((schema.prop(a, "model_name"), int(schema.prop(a, "version", 0)))
+                    for a in queries.version_artifacts(registry.store)
+                    if schema.prop(a, "pushed_destination"))
+    return [_check(registry, registry.version(name, version)) for name, version in pushed]
 
 
 def _check(registry, info) -> PushedCheck:
