@@ -7,15 +7,17 @@ from dataclasses import asdict
 
 import click
 
-from pipeline import digest, metadata, paths
+from pipeline import digest
 from pipeline.commands.context import settings
 from pipeline.commands.errors import one_line_errors
 from pipeline.registry import Registry, RegistryError, checkpoint, render
 from pipeline.registry.deploy import source_dir_of
 from pipeline.registry.pushed import FAILED, pushed_text
+from pipeline.settings import LEGACY_HMAC_ENV, Settings
+from pipeline.signing.identity import person_signer, service_signer
 from pipeline.signing.models import ModelKeys
 
-SIGNING_KEY_ENV = "LEDGER_SIGNING_KEY"
+SIGNING_KEY_ENV = LEGACY_HMAC_ENV
 _SHARED = {"home", "metadata_spec", "signing_key_env", "as_json"}
 
 
@@ -34,7 +36,8 @@ def _registry_command(name: str, *, json_flag: bool = False):
             "--signing-key-env",
             default=SIGNING_KEY_ENV,
             show_default=True,
-            help="Environment variable holding the HMAC key of the governance log.",
+            help="Environment variable holding the HMAC key of records written before "
+            "signatures (legacy stores).",
         )(command)
         built = click.command(name)(command)
         # Command-specific arguments and options first, the shared store options after them.
@@ -46,20 +49,39 @@ def _registry_command(name: str, *, json_flag: bool = False):
 
 
 _handled = one_line_errors()
+_key_option = click.option(
+    "--key", "key", default=None, type=click.Path(dir_okay=False),
+    help="Your private key (e.g. ~/.ssh/id_ed25519), listed for you in the allowed signers.",
+)
+
+
+def _settings(home, metadata_spec, signing_key_env, key=None) -> Settings:
+    return settings(home=home, metadata_spec=metadata_spec, key=key,
+                    hmac_key_env=signing_key_env)
+
+
+def _model_keys(resolved: Settings, checks_models: bool, pushes: bool):
+    """A command that loads pushed files checks model signatures against the allowed signers;
+    one that pushes also signs with the model key (made on first use)."""
+    return ModelKeys.of(resolved, pushes=pushes) if checks_models or pushes else None
 
 
 def _open(home, metadata_spec, signing_key_env, *, checks_models=False,
-          pushes=False) -> tuple[Registry, paths.LedgerPaths]:
-    """The registry. A command that loads pushed files checks model signatures against the
-    allowed signers; one that pushes also signs with the model key (made on first use)."""
-    layout = paths.ledger_home(home)
-    spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
-    keys = None
-    if checks_models or pushes:
-        keys = ModelKeys.of(settings(home=home, metadata_spec=metadata_spec), pushes=pushes)
-    registry = Registry.open(spec, must_exist=True, signing_key_env=signing_key_env,
-                             model_keys=keys)
-    return registry, layout
+          pushes=False) -> tuple[Registry, Settings]:
+    """A registry for reading: records are checked against the allowed signers."""
+    resolved = _settings(home, metadata_spec, signing_key_env)
+    keys = _model_keys(resolved, checks_models, pushes)
+    return Registry.from_settings(resolved, model_keys=keys), resolved
+
+
+def _open_as(by, key, home, metadata_spec, signing_key_env, *, checks_models=False,
+             pushes=False) -> tuple[Registry, Settings]:
+    """A registry whose writes are signed by `by`'s own key; refused before any write when
+    the key is missing or is not `by`'s key in the allowed signers."""
+    resolved = _settings(home, metadata_spec, signing_key_env, key)
+    signer = person_signer(resolved, by)
+    keys = _model_keys(resolved, checks_models, pushes)
+    return Registry.from_settings(resolved, signer=signer, model_keys=keys), resolved
 
 
 def _split(identifier: str) -> tuple[str, int]:
@@ -67,6 +89,10 @@ def _split(identifier: str) -> tuple[str, int]:
     if not version.isdigit():
         raise RegistryError(f"expected MODEL@VERSION with a number, got {identifier!r}")
     return name, int(version)
+
+
+def _statuses(registry, records) -> list:
+    return [registry.record_status(record) for record in records]
 
 
 @_registry_command("models", json_flag=True)
@@ -88,11 +114,16 @@ def versions_command(model, limit, before, as_json, home, metadata_spec, signing
     approver and push time."""
     registry, _ = _open(home, metadata_spec, signing_key_env)
     found = registry.versions_page(model, limit=limit, before=before)
+    statuses = {v.version: _statuses(registry, registry.history(model, v.version))
+                for v in found}  # only this page's records
     if as_json:
-        click.echo(render.as_json(found))
+        rows = [dict(asdict(v), status=render.worst(statuses.get(v.version, [])))
+                for v in found]
+        click.echo(render.as_json(rows))
         return
     production = registry.production(model) if found else None
-    click.echo(render.versions_table(found, production.version if production else None))
+    click.echo(render.versions_table(found, production.version if production else None,
+                                     statuses))
     if found and found[-1].version > 1:
         click.echo(f"(older: ledger versions {model} --before {found[-1].version})", err=True)
 
@@ -104,61 +135,82 @@ def show_command(identifier, as_json, home, metadata_spec, signing_key_env):
     registry, _ = _open(home, metadata_spec, signing_key_env)
     info = registry.resolve(identifier)
     history = registry.history(info.model_name, info.version)
+    statuses = _statuses(registry, history)
     if as_json:
-        return click.echo(
-            render.as_json({"version": asdict(info), "history": [asdict(t) for t in history]})
-        )
-    click.echo(render.version_text(info, history))
+        return click.echo(render.as_json({
+            "version": dict(asdict(info), status=render.worst(statuses)),
+            "history": render.records_json(history, statuses)}))
+    click.echo(render.version_text(info, history, statuses))
 
 
 @_registry_command("approve")
 @click.argument("model")
 @click.argument("version", type=int)
-@click.option("--by", "by", required=True, help="Who approves.")
+@click.option("--by", "by", default=None, help="Who approves (default: your key's identity).")
 @click.option("--reason", required=True, help="Why.")
-def approve_command(model, version, by, reason, home, metadata_spec, signing_key_env):
-    """Approve a validated version (digest re-checked), then push it to the serving root."""
-    registry, layout = _open(home, metadata_spec, signing_key_env, pushes=True)
+@_key_option
+def approve_command(model, version, by, reason, key, home, metadata_spec, signing_key_env):
+    """Approve a validated version (digest re-checked, signed with your key), then push it."""
+    registry, resolved = _open_as(by, key, home, metadata_spec, signing_key_env,
+                                  pushes=True)
+    by = registry.signer.identity
     info = registry.version(model, version)
     current = digest.model_digest(source_dir_of(info))
     approved = registry.approve(model, version, by=by, reason=reason, current_digest=current)
-    click.echo(f"approved {model}@{version} by {by} (record {approved.seq})")
-    pushed = registry.push(model, version, layout.serving_root, actor=by)
+    click.echo(f"approved {model}@{version} by {by} (record {approved.seq}, signed "
+               f"{approved.key_fingerprint})")
+    pushed = registry.push(model, version, info.serving_root or resolved.serving_root, actor=by)
     click.echo(f"pushed {model}@{version} to {pushed.destination} (record {pushed.transition.seq})")
 
 
 @_registry_command("push")
 @click.argument("model")
 @click.argument("version", type=int)
-@click.option("--by", "by", default="pipeline", show_default=True, help="Who pushes.")
-def push_command(model, version, by, home, metadata_spec, signing_key_env):
+@click.option("--by", "by", default=None, help="Who pushes (default: the pipeline, signed "
+              "with its service key; with --key: you).")
+@_key_option
+def push_command(model, version, by, key, home, metadata_spec, signing_key_env):
     """Push an approved version whose push did not happen (e.g. interrupted after approval)."""
-    registry, layout = _open(home, metadata_spec, signing_key_env, pushes=True)
-    pushed = registry.push(model, version, layout.serving_root, actor=by)
+    resolved = _settings(home, metadata_spec, signing_key_env, key)
+    if resolved.key_path:
+        signer = person_signer(resolved, by)
+    else:
+        signer = service_signer(resolved)
+        if by not in (None, signer.identity):
+            raise RegistryError(f"a push by {by} must be signed with {by}'s key (--key)")
+    registry = Registry.from_settings(resolved, signer=signer,
+                                     model_keys=_model_keys(resolved, False, True))
+    info = registry.version(model, version)
+    pushed = registry.push(model, version, info.serving_root or resolved.serving_root,
+                           actor=signer.identity)
     click.echo(f"pushed {model}@{version} to {pushed.destination} (record {pushed.transition.seq})")
 
 
 @_registry_command("reject")
 @click.argument("model")
 @click.argument("version", type=int)
-@click.option("--by", "by", required=True, help="Who rejects.")
+@click.option("--by", "by", default=None, help="Who rejects (default: your key's identity).")
 @click.option("--reason", required=True, help="Why.")
-def reject_command(model, version, by, reason, home, metadata_spec, signing_key_env):
-    """Reject a candidate or validated version."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
-    record = registry.reject(model, version, by=by, reason=reason)
-    click.echo(f"rejected {model}@{version} by {by} (record {record.seq})")
+@_key_option
+def reject_command(model, version, by, reason, key, home, metadata_spec, signing_key_env):
+    """Reject a candidate or validated version (signed with your key)."""
+    registry, _ = _open_as(by, key, home, metadata_spec, signing_key_env)
+    record = registry.reject(model, version, by=registry.signer.identity, reason=reason)
+    click.echo(f"rejected {model}@{version} by {record.actor} (record {record.seq})")
 
 
 @_registry_command("rollback")
 @click.argument("model")
 @click.option("--to", "to_version", type=int, default=None, help="Version to redeploy.")
-@click.option("--by", "by", required=True, help="Who rolls back.")
+@click.option("--by", "by", default=None, help="Who rolls back (default: your key's identity).")
 @click.option("--reason", default="", help="Why.")
-def rollback_command(model, to_version, by, reason, home, metadata_spec, signing_key_env):
-    """Take MODEL@production out and redeploy the previous (or --to) version."""
-    registry, _ = _open(home, metadata_spec, signing_key_env, checks_models=True)
-    result = registry.rollback(model, to_version=to_version, actor=by, reason=reason)
+@_key_option
+def rollback_command(model, to_version, by, reason, key, home, metadata_spec, signing_key_env):
+    """Take MODEL@production out and redeploy the previous (or --to) version (signed)."""
+    registry, _ = _open_as(by, key, home, metadata_spec, signing_key_env,
+                            checks_models=True)
+    result = registry.rollback(model, to_version=to_version, actor=registry.signer.identity,
+                               reason=reason)
     click.echo(
         f"rolled back {model}@{result.from_version} -> {model}@{result.to_version} "
         f"(records {', '.join(str(t.seq) for t in result.transitions)})"
@@ -167,13 +219,14 @@ def rollback_command(model, to_version, by, reason, home, metadata_spec, signing
 
 @_registry_command("deprecate")
 @click.argument("identifier")
-@click.option("--by", "by", required=True, help="Who deprecates.")
+@click.option("--by", "by", default=None, help="Who deprecates (default: your key's identity).")
 @click.option("--reason", default="", help="Why.")
-def deprecate_command(identifier, by, reason, home, metadata_spec, signing_key_env):
-    """Deprecate MODEL@VERSION from any non-terminal stage."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
+@_key_option
+def deprecate_command(identifier, by, reason, key, home, metadata_spec, signing_key_env):
+    """Deprecate MODEL@VERSION from any non-terminal stage (signed with your key)."""
     model, version = _split(identifier)
-    record = registry.deprecate(model, version, actor=by, reason=reason)
+    registry, _ = _open_as(by, key, home, metadata_spec, signing_key_env)
+    record = registry.deprecate(model, version, actor=registry.signer.identity, reason=reason)
     click.echo(f"deprecated {identifier} (was {record.from_stage}, record {record.seq})")
 
 
@@ -188,28 +241,40 @@ def history_command(model, version, as_json, home, metadata_spec, signing_key_en
             raise RegistryError("give the version once: MODEL@N or --version N")
         model, version = _split(model)
     records = registry.history(model, version)
-    click.echo(render.as_json(records) if as_json else render.history_table(records))
+    statuses = _statuses(registry, records)
+    if as_json:
+        return click.echo(render.as_json(render.records_json(records, statuses)))
+    click.echo(render.history_table(records, statuses))
 
 
 @_registry_command("verify", json_flag=True)
 @click.option("--checkpoint", "checkpoint_file", default=None, type=click.Path(dir_okay=False),
-              help="Check only what was appended since this checkpoint (ledger checkpoint).")
+              help="A signed checkpoint (ledger checkpoint): its signer must be an allowed "
+              "signer; check only what was appended since.")
 @click.option("--full", is_flag=True,
               help="With --checkpoint: re-check the whole log too, not only what is new.")
 def verify_command(checkpoint_file, full, as_json, home, metadata_spec, signing_key_env):
-    """Re-check the governance log (hash chain, anchor, heads, HMACs) and every pushed version's
-    files and model signature; exit 2 on any problem."""
+    """Re-check every record's signature, the hash chain, the anchor and the heads, and every
+    pushed version's files and model signature.
+
+    Exit 0: every record checked is signed by an allowed signer and every pushed version
+    verifies; 2: a problem; 3: intact, but legacy records (unsigned or HMAC, written before
+    signatures) are not proven.
+    """
     registry, _ = _open(home, metadata_spec, signing_key_env, checks_models=True)
     since = checkpoint.read(checkpoint_file) if checkpoint_file else None
     report = registry.verify(since, full=full)
     checks = registry.verify_pushed()
     if as_json:
-        click.echo(render.as_json({**asdict(report), "pushed": [asdict(c) for c in checks]}))
+        click.echo(render.as_json({**asdict(report), "status": report.status,
+                                   "pushed": [asdict(c) for c in checks]}))
     else:
         click.echo(render.verify_text(report))
         click.echo(pushed_text(checks))
-    if not report.ok or any(check.status == FAILED for check in checks):
+    if report.status == "failed" or any(check.status == FAILED for check in checks):
         sys.exit(2)
+    if report.status != "verified":
+        sys.exit(3)
 
 
 @_registry_command("checkpoint")

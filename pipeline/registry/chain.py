@@ -10,6 +10,7 @@ import os
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from . import heads, schema
+from . import trust as trust_checks
 from .records import Transition
 
 GENESIS_HASH = "0" * 64
@@ -88,19 +89,25 @@ def _fields(record: Transition) -> dict:
 
 
 def check_records(
-    records: list[tuple[str, Transition]], key: bytes | None, after: Transition | None = None
-) -> list[str]:
-    """Problems with (execution name, record) pairs sorted by seq: hashes, links, order, HMAC.
+    records: list[tuple[str, Transition]], trust, after: Transition | None = None
+) -> tuple[list[str], list]:
+    """Problems with (execution name, record) pairs sorted by seq, and each record's status.
 
+    Chain rules on top of each record's own check (trust.record_status): seq, links and order;
+    after the first signed record every record must be signed (no downgrade), and no record
+    may be dated before the one preceding it (a backdated record would dodge a key's window).
     `after` is the verified record the pairs continue (incremental verify from a checkpoint).
     """
-    problems, prev = [], after
+    problems, statuses, prev = [], [], after
+    first_signed = after.seq if after is not None and after.signature else None
     for name, record in records:
         label = f"seq {record.seq} (execution {record.execution_id})"
         if name != execution_name(record.seq):
             problems.append(f"{label}: execution name {name!r} does not match its seq (renumbered)")
-        if record_hash(_fields(record)) != record.record_hash:
-            problems.append(f"{label}: record_hash does not match its content (record modified)")
+        status = trust_checks.record_status(record, trust)
+        statuses.append(status)
+        if status.failed:
+            problems.append(f"{label}: {status.detail}")
         problems.extend(_check_seq(label, record, prev.seq + 1 if prev else 1))
         expected_prev = prev.record_hash if prev else GENESIS_HASH
         if record.prev_hash != expected_prev:
@@ -110,9 +117,18 @@ def check_records(
             )
         if prev and record.execution_id < prev.execution_id:
             problems.append(f"{label}: written before seq {prev.seq} (records reordered)")
-        problems.extend(_check_hmac(label, record, key))
+        if prev and record.decided_at < prev.decided_at:
+            problems.append(f"{label}: decided at {record.decided_at}, before seq {prev.seq} "
+                            f"({prev.decided_at}): backdated")
+        first_signed = first_signed or (record.seq if record.signature else None)
+        if first_signed and not record.signature:
+            problems.append(f"{label}: unsigned, although the log is signed since seq "
+                            f"{first_signed} (signature stripped or written without a key)")
+        elif trust.hmac_key and not record.signature and not record.hmac:
+            problems.append(f"{label}: no HMAC although the log is signed (record forged or "
+                            "unsigned)")
         prev = record
-    return problems
+    return problems, statuses
 
 
 def _check_seq(label: str, record: Transition, expected: int) -> list[str]:
@@ -124,20 +140,12 @@ def _check_seq(label: str, record: Transition, expected: int) -> list[str]:
     return []
 
 
-def _check_hmac(label: str, record: Transition, key: bytes | None) -> list[str]:
-    if not key:
-        return []
-    if not record.hmac:
-        return [f"{label}: no HMAC although the log is signed (record forged or unsigned)"]
-    if not hmac_lib.compare_digest(sign(key, record.record_hash), record.hmac):
-        return [f"{label}: HMAC does not match (record forged or signed with another key)"]
-    return []
+def check_anchor(anchor: pb.Context | None, last: Transition | None, trust) -> list[str]:
+    """Problems between the GovernanceLog anchor and the last record (catches a deleted tail).
 
-
-def check_anchor(
-    anchor: pb.Context | None, last: Transition | None, key: bytes | None
-) -> list[str]:
-    """Problems between the GovernanceLog anchor and the last record (catches a deleted tail)."""
+    A signed log's head is signed too: cutting its tail means re-signing the head.
+    """
+    key = trust.hmac_key
     if anchor is None:
         return ["governance log anchor is missing while records exist"] if last else []
     head_seq = schema.prop(anchor, "head_seq", 0)
@@ -154,4 +162,6 @@ def check_anchor(
         expected = sign(key, anchor_message(head_seq, head_hash))
         if not hmac_lib.compare_digest(expected, schema.prop(anchor, "head_hmac", "")):
             problems.append(f"anchor HMAC for head seq {head_seq} does not match (anchor forged)")
+    if last is not None and last.signature:
+        problems.extend(trust_checks.head_problems(anchor, last, trust))
     return problems

@@ -9,7 +9,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import digest
 
-from . import aliases, chain, schema, serving, stages
+from . import aliases, schema, serving, stages
 from .errors import DigestMismatchError, GovernanceLogError, RegistryError
 from .records import LoadedVersion, PushResult, VersionInfo
 
@@ -80,11 +80,13 @@ def _check_intact(registry, info: VersionInfo) -> None:
     """The stage a push relies on comes from these records: an edited one must not deploy."""
     for record in registry.history(info.model_name, info.version):
         label = f"seq {record.seq} (execution {record.execution_id})"
-        edited = chain.record_hash(chain._fields(record)) != record.record_hash
-        if edited or chain._check_hmac(label, record, registry._key):
+        status = registry.record_status(record)
+        unsigned = registry._key and not (record.hmac or record.signature)
+        if status.failed or unsigned:
+            why = status.detail if status.failed else "no HMAC although the log is signed"
             raise GovernanceLogError(
                 f"refusing to push {info.identifier}: its governance record {label} does not "
-                "verify (modified or forged; run `ledger verify`)"
+                f"verify: {why} (run `ledger verify`)"
             )
 
 

@@ -13,6 +13,7 @@ from .checkpoint import Checkpoint
 from .heads import Head
 from .records import Transition, VerifyReport
 from .replay import Replay
+from .trust import LEGACY_HMAC, LEGACY_UNSIGNED, VERIFIED, Trust
 
 
 def _by_seq(store, seq: int):
@@ -105,7 +106,7 @@ def _advance(store, name: str, start: Head, records: list[Transition]):
     return problems, head
 
 
-def verify_since(store, checkpoint: Checkpoint, key: bytes | None) -> VerifyReport:
+def verify_since(store, checkpoint: Checkpoint, checks: Trust) -> VerifyReport:
     """Verify the records after `checkpoint`, the anchor, every head and the touched versions."""
     start, problems = _start(store, checkpoint)
     anchor = log.read_anchor(store)
@@ -115,10 +116,15 @@ def verify_since(store, checkpoint: Checkpoint, key: bytes | None) -> VerifyRepo
                         f"{checkpoint.seq} (records deleted)")
     pairs = [found for found in (_by_seq(store, s) for s in
                                  range(checkpoint.seq + 1, head_seq + 2)) if found]
-    problems += chain.check_records(pairs, key, after=start)
+    found, statuses = chain.check_records(pairs, checks, after=start)
+    problems += found
     new = [record for _, record in pairs]
-    problems += chain.check_anchor(anchor, new[-1] if new else start, key)
+    problems += chain.check_anchor(anchor, new[-1] if new else start, checks)
     if not problems:
         problems += _check_heads(store, checkpoint, new)
+    states = [status.state for status in statuses]
     return VerifyReport(ok=not problems, records_checked=len(new), problems=problems,
-                        signed=key is not None, since_seq=checkpoint.seq)
+                        signed=checks.hmac_key is not None or any(r.signature for r in new),
+                        since_seq=checkpoint.seq, verified=states.count(VERIFIED),
+                        legacy_hmac=states.count(LEGACY_HMAC),
+                        legacy_unsigned=states.count(LEGACY_UNSIGNED))

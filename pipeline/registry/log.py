@@ -12,7 +12,9 @@ from ml_metadata import errors
 from ml_metadata.metadata_store.metadata_store import ListOptions
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from . import chain, headcheck, heads, schema
+from pipeline.signing import records as signatures
+
+from . import chain, headcheck, heads, schema, trust
 from .errors import GovernanceLogError
 from .head_tracker import HeadTracker
 from .records import Transition, VerifyReport
@@ -94,7 +96,8 @@ def _check_head_known(store, anchor) -> None:
 
 
 def append(
-    store, type_ids: dict, plan: Callable[[], list[PendingRecord]], key: bytes | None
+    store, type_ids: dict, plan: Callable[[], list[PendingRecord]], key: bytes | None,
+    signer=None,
 ) -> tuple[list[Transition], list[int]]:
     """Append `plan()`'s records atomically; plan re-reads state and re-validates on every retry.
 
@@ -107,7 +110,7 @@ def append(
             pending = plan()
             if not pending:
                 return [], []
-            return _write(store, type_ids, anchor, pending, key)
+            return _write(store, type_ids, anchor, pending, key, signer)
         except errors.AlreadyExistsError:
             backoff(attempt)  # another writer took our seq (or version name): re-read and retry
         except errors.StatusError as exc:
@@ -120,7 +123,7 @@ def append(
     )
 
 
-def _write(store, type_ids, anchor, pending, key):
+def _write(store, type_ids, anchor, pending, key, signer):
     migrating = anchor is not None and not heads.enabled(anchor)
     anchor = anchor or pb.Context(
         type_id=type_ids[schema.GOVERNANCE_LOG], name=schema.GOVERNANCE_LOG_NAME
@@ -135,6 +138,7 @@ def _write(store, type_ids, anchor, pending, key):
         fields["model_head"] = tracker.advance(fields)
         fields["record_hash"] = head = chain.record_hash(fields)
         fields["hmac"] = chain.sign(key, head)
+        fields.update(signatures.signature_fields(signer, head))
         tracker.written(fields)
         executions.append(chain.to_execution(type_ids[schema.STAGE_TRANSITION], fields))
         written.append(fields)
@@ -152,6 +156,7 @@ def _write(store, type_ids, anchor, pending, key):
             "head_hash": head,
             "head_hmac": chain.sign(key, chain.anchor_message(seq, head)),
             heads.HEADS_FLAG: 1,
+            **trust.head_fields(signer, seq, head),
         },
     )
     contexts = [anchor] + tracker.contexts(type_ids[heads.MODEL_HEAD])
@@ -165,23 +170,33 @@ def _write(store, type_ids, anchor, pending, key):
     return transitions, artifact_ids[:new_count]
 
 
-def verify(store, key: bytes | None) -> VerifyReport:
-    """Re-check the whole log: every record's hash, links, seq, order and HMAC, then the anchor."""
+def read_records(store) -> list[tuple[str, Transition]]:
+    """Every (execution name, record) of the log, sorted by seq."""
     executions = store.get_executions_by_type(schema.STAGE_TRANSITION)
-    pairs = sorted(
+    return sorted(
         ((e.name, chain.from_execution(e)) for e in executions),
         key=lambda pair: (pair[1].seq, pair[1].execution_id),
     )
-    problems = chain.check_records(pairs, key)
+
+
+def verify(store, checks: trust.Trust) -> VerifyReport:
+    """Re-check the whole log: each record's hash and signature, links, seq, order, anchor,
+    then the per-model heads replayed from the records."""
+    pairs = read_records(store)
+    problems, statuses = chain.check_records(pairs, checks)
     anchor = read_anchor(store)
-    problems += chain.check_anchor(anchor, pairs[-1][1] if pairs else None, key)
+    problems += chain.check_anchor(anchor, pairs[-1][1] if pairs else None, checks)
     head_problems, replay = headcheck.check_records([record for _, record in pairs])
     problems += head_problems
     problems += headcheck.check_stored(heads.read_all(store), replay.heads(), heads.enabled(anchor))
     problems += _check_versions(store.get_artifacts_by_type(schema.MODEL_VERSION),
                                 [record for _, record in pairs])
+    states = [status.state for status in statuses]
     return VerifyReport(
-        ok=not problems, records_checked=len(pairs), problems=problems, signed=key is not None
+        ok=not problems, records_checked=len(pairs), problems=problems,
+        signed=checks.hmac_key is not None or any(record.signature for _, record in pairs),
+        verified=states.count(trust.VERIFIED), legacy_hmac=states.count(trust.LEGACY_HMAC),
+        legacy_unsigned=states.count(trust.LEGACY_UNSIGNED),
     )
 
 

@@ -107,6 +107,7 @@ def version_info(artifact, history: list[Transition]) -> VersionInfo:
         manifest_sha256=schema.prop(artifact, "manifest_sha256"),
         model_signer=schema.prop(artifact, "model_signer"),
         artifact_id=artifact.id,
+        serving_root=schema.prop(artifact, "serving_root"),
     )
 
 

@@ -5,37 +5,65 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pipeline import metadata
+from pipeline.signing.allowed_signers import AllowedSigners
 
 from . import aliases, chain, deploy, heads, incremental, listing, log, pushed, queries, schema
 from .checkpoint import Checkpoint
 from .errors import GovernanceLogError, StoreMissingError, UnknownModelError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
+from .trust import RecordStatus, Trust, record_status
 
 
 class RegistryReader:
     """Everything the registry answers without writing to the MLMD store."""
 
-    def __init__(self, store, *, signing_key_env: str | None = None, model_keys=None):
+    def __init__(self, store, *, signing_key_env: str | None = None, signer=None,
+                 allowed: AllowedSigners | None = None, hmac_key: bytes | None = None,
+                 model_keys=None):
+        """`signer` signs what this registry writes (None: unsigned, as before signatures);
+        `allowed` are the allowed signers records are checked against; `hmac_key` (or the
+        variable `signing_key_env` names) checks the HMACs of stores written before."""
+        if signer is not None and allowed is None:
+            raise ValueError("a registry that signs needs the allowed signers to check against")
         self.store = store
         self.signing_key_env = signing_key_env
+        self.signer = signer
+        self.allowed = allowed
+        self._hmac_key = hmac_key
         # pipeline.signing.models.ModelKeys: what pushes sign with, what loads trust (None: the
         # registry neither signs nor checks model signatures, as before signing existed).
         self.model_keys = model_keys
         self._type_ids: dict[str, int] | None = None
 
     @classmethod
-    def open(cls, spec: str | dict, *, must_exist: bool = True, signing_key_env=None,
-             model_keys=None):
+    def open(cls, spec: str | dict, *, must_exist: bool = True, signing_key_env=None, **trust):
         """A registry on the MLMD store named by `spec` (see pipeline/metadata.py)."""
         try:
-            return cls(metadata.open_store(spec, must_exist=must_exist),
-                       signing_key_env=signing_key_env, model_keys=model_keys)
+            store = metadata.open_store(spec, must_exist=must_exist)
         except metadata.StoreNotFoundError as exc:
             raise StoreMissingError(str(exc)) from exc
+        return cls(store, signing_key_env=signing_key_env, **trust)
+
+    @classmethod
+    def from_settings(cls, settings, *, signer=None, must_exist: bool = True, model_keys=None):
+        """A registry on the settings' store, checking against their allowed signers."""
+        path = settings.allowed_signers_path
+        explicit = not settings.uses_home_allowed_signers
+        allowed = AllowedSigners.load(path) if explicit else AllowedSigners.load_or_empty(path)
+        return cls.open(settings.metadata_spec, must_exist=must_exist, signer=signer,
+                        allowed=allowed, hmac_key=settings.hmac_key, model_keys=model_keys)
 
     @property
     def _key(self) -> bytes | None:
-        return chain.signing_key(self.signing_key_env)
+        return self._hmac_key or chain.signing_key(self.signing_key_env)
+
+    @property
+    def trust(self) -> Trust:
+        return Trust(allowed=self.allowed, hmac_key=self._key)
+
+    def record_status(self, record: Transition) -> RecordStatus:
+        """Whether `record` is proven (signed by an allowed signer), legacy, or failed."""
+        return record_status(record, self.trust)
 
     def load_path(self, identifier: str) -> LoadedVersion:
         """Resolve `identifier` and re-verify every file of its pushed directory."""
@@ -110,10 +138,10 @@ class RegistryReader:
         """Recompute every hash, link, seq, the anchor, the heads and (with a key) every HMAC;
         with a checkpoint, only what was appended since, unless `full`."""
         if checkpoint is None:
-            return log.verify(self.store, self._key)
+            return log.verify(self.store, self.trust)
         if not full:
-            return incremental.verify_since(self.store, checkpoint, self._key)
-        report = log.verify(self.store, self._key)
+            return incremental.verify_since(self.store, checkpoint, self.trust)
+        report = log.verify(self.store, self.trust)
         _, problems = incremental._start(self.store, checkpoint)
         return replace(report, ok=report.ok and not problems,
                        problems=problems + report.problems)

@@ -23,6 +23,9 @@ class Transition:
     hmac: str
     execution_id: int = 0
     model_head: str = ""
+    signer: str = ""  # identity whose key signed record_hash ("" in stores written before)
+    key_fingerprint: str = ""
+    signature: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class VersionInfo:
     manifest_sha256: str = ""
     artifact_id: int = 0
     model_signer: str = ""  # key id of the model signature made at push ("" = pushed unsigned)
+    serving_root: str = ""  # where the version is pushed, recorded when it was registered
 
     @property
     def identifier(self) -> str:
@@ -102,10 +106,25 @@ class LoadedVersion:
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """Outcome of re-checking the governance log: hashes, links, seq continuity, anchor, HMAC."""
+    """Outcome of re-checking the governance log: hashes, links, seq, anchor, signatures.
+
+    `ok` means no inconsistency was found; only `status == "verified"` means every record is
+    proven by a signature of an allowed signer. Legacy records (unsigned or HMAC, written
+    before signatures) are intact at best, never proven.
+    """
 
     ok: bool
     records_checked: int
     problems: list[str]
     signed: bool = False
     since_seq: int = 0  # incremental: records after this checkpoint seq were checked
+    verified: int = 0
+    legacy_hmac: int = 0
+    legacy_unsigned: int = 0
+    checkpoint: str = ""
+
+    @property
+    def status(self) -> str:
+        if not self.ok:
+            return "failed"
+        return "legacy" if self.legacy_hmac or self.legacy_unsigned else "verified"

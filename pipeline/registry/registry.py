@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import allocation, deploy, log, policy, queries, schema, stages
+from . import allocation, deploy, log, policy, queries, schema, signing, stages
 from .errors import DigestMismatchError, IllegalTransitionError
 from .log import PendingRecord
 from .reader import RegistryReader
@@ -25,7 +25,17 @@ class Registry(RegistryReader):
         return self._type_ids
 
     def _append(self, plan) -> tuple[list[Transition], list[int]]:
-        return log.append(self.store, self._types(), plan, self._key)
+        """Append plan()'s records signed by this registry's signer, refused before any write
+        when the signer is not allowed now or a record names a principal it cannot sign for."""
+        signing.check_signer(self)
+
+        def checked():
+            pending = plan()
+            for record in pending:
+                signing.check_actor(self, record.fields["actor"])
+            return pending
+
+        return log.append(self.store, self._types(), checked, self._key, self.signer)
 
     def register_version(
         self,
@@ -41,6 +51,7 @@ class Registry(RegistryReader):
         launched_by="",
         actor="pipeline",
         metrics: dict | None = None,
+        serving_root="",
     ) -> VersionInfo:
         """Allocate the next version of `model_name` as candidate (idempotent per artifact)."""
         return allocation.register(
@@ -58,6 +69,7 @@ class Registry(RegistryReader):
                 "launched_by": launched_by,
                 "approval_policy": json.dumps(approval_policy or {}, sort_keys=True),
                 "metrics": json.dumps(metrics or {}, sort_keys=True),
+                "serving_root": serving_root,
             },
             actor=actor,
         )
@@ -124,6 +136,7 @@ class Registry(RegistryReader):
         policy.require(reason, "a reason")
         info = self.version(model_name, version)
         policy.check_decider(info, by, approving=True)
+        signing.check_own_decision(self, by, info)
         if current_digest != info.model_digest:
             raise DigestMismatchError(
                 f"{info.identifier}: current digest {current_digest} differs "
@@ -142,12 +155,15 @@ class Registry(RegistryReader):
         """candidate|validated -> rejected, by an allowed approver."""
         policy.require(by, "a decider (--by)")
         policy.require(reason, "a reason")
-        policy.check_decider(self.version(model_name, version), by, approving=False)
+        info = self.version(model_name, version)
+        policy.check_decider(info, by, approving=False)
+        signing.check_own_decision(self, by, info)
         return self.move(model_name, version, stages.REJECTED, actor=by, reason=reason)[0]
 
     def deprecate(self, model_name, version, *, actor, reason="") -> Transition:
         """Any non-terminal stage -> deprecated; a pushed version's serving config is refreshed."""
         policy.require(actor, "an actor")
+        signing.check_own_decision(self, actor, self.version(model_name, version))
         record = self.move(
             model_name, version, stages.DEPRECATED, actor=actor, reason=reason or "deprecated"
         )[0]
@@ -183,4 +199,5 @@ class Registry(RegistryReader):
 
     def rollback(self, model_name, *, to_version=None, actor, reason="") -> RollbackResult:
         """Take production out and redeploy `to_version` or the previously deployed version."""
+        signing.check_own_decision(self, actor)
         return _rollback(self, model_name, to_version=to_version, actor=actor, reason=reason)

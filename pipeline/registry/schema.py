@@ -41,6 +41,9 @@ TRANSITION_PROPERTIES = {
     "record_hash": STR,
     "hmac": STR,
     "model_head": STR,  # JSON: the model's aliases after this record (registry/heads.py)
+    "signer": STR,
+    "key_fingerprint": STR,
+    "signature": STR,
 }
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +12,9 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from pipeline import digest
 from pipeline.metadata import sqlite_spec
 from pipeline.registry import Registry
+from pipeline.signing.keys import SigningKey, ensure_key
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # signed_store, as reliability/
 
 MODEL = "penguins"
 KEY_ENV = "LEDGER_TEST_SIGNING_KEY"
@@ -64,6 +68,25 @@ def spec(home):
 @pytest.fixture
 def serving_root(home):
     return os.path.join(home, "serving")
+
+
+PEOPLE = ("alice", "bob", "ops")
+
+
+def write_key(path: str) -> SigningKey:
+    """A new unencrypted OpenSSH Ed25519 key, as `ssh-keygen -t ed25519 -N ''` writes one."""
+    return ensure_key(path)[0]
+
+
+@pytest.fixture
+def people(home, tmp_path) -> dict[str, SigningKey]:
+    """Keys of alice, bob and ops (outside the home), listed in the home's allowed signers."""
+    os.makedirs(home, exist_ok=True)
+    keys = {name: write_key(str(tmp_path / "keys" / name)) for name in PEOPLE}
+    with open(os.path.join(home, "allowed_signers"), "w") as handle:
+        for name, key in keys.items():
+            handle.write(f"{name} {key.public_line}\n")
+    return keys
 
 
 @pytest.fixture

@@ -20,13 +20,18 @@ KEY_ENV = "LEDGER_TEST_SIGNING_KEY"
 
 
 @pytest.fixture
-def ledger():
+def ledger(people):
+    """Invoke a command; a decision `--by NAME` is signed with NAME's key unless `key` is given."""
     group = click.Group("ledger", commands={c.name: c for c in COMMANDS})
     runner = CliRunner()
 
-    def invoke(*args, home):
+    def invoke(*args, home, key=None):
+        by = args[args.index("--by") + 1] if "--by" in args else None
+        key = key or (people[by].path if by in people else None)
+        signing = ["--key", key] if key else []
         return runner.invoke(
-            group, [*args, "--home", home, "--signing-key-env", KEY_ENV], catch_exceptions=False
+            group, [*args, *signing, "--home", home, "--signing-key-env", KEY_ENV],
+            catch_exceptions=False,
         )
 
     return invoke
@@ -67,10 +72,10 @@ def test_unauthorised_approval_is_one_line_on_stderr_and_exit_1(
     ledger, add_version, registry, home
 ):
     add_version("validated", approval_policy={"allowed_approvers": ["alice"]})
-    result = ledger("approve", MODEL, "1", "--by", "mallory", "--reason", "x", home=home)
+    result = ledger("approve", MODEL, "1", "--by", "bob", "--reason", "x", home=home)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: mallory may not decide on penguins@1: allowed approvers are alice"
+        "error: bob may not decide on penguins@1: allowed approvers are alice"
     )
     assert "Traceback" not in result.output
     assert registry.version(MODEL, 1).stage == "validated"
@@ -112,14 +117,15 @@ def test_rollback_command(ledger, add_version, home):
 def _stages(table: str) -> dict:
     """VERSION -> STAGE cell of `ledger versions` output (a stage may hold one space)."""
     lines = table.splitlines()
-    start, end = lines[0].index("STAGE"), lines[0].index("METRICS")
+    start, end = lines[0].index("STAGE"), lines[0].index("STATUS")
     return {line.split()[0]: line[start:end].strip() for line in lines[1:]}
 
 
 def test_verify_command_reports_tampering_with_exit_2(ledger, add_version, home):
     add_version("deployed")
     ok = ledger("verify", home=home)
-    assert ok.exit_code == 0 and ok.stdout.startswith("OK: 4 records checked, signed")
+    assert ok.exit_code == 3 and ok.stdout.startswith("LEGACY: 4 records checked: 0 signed by "
+                                                      "allowed signers, 4 legacy HMAC")
     with sqlite3.connect(os.path.join(home, "metadata.sqlite")) as db:
         db.execute(
             "UPDATE ExecutionProperty SET string_value = 'mallory' WHERE name = 'actor' "
