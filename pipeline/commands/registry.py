@@ -278,17 +278,22 @@ def verify_command(checkpoint_file, full, as_json, home, metadata_spec, signing_
 
 
 @_registry_command("checkpoint")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
-              help="File to write the checkpoint to (outside the store).")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="File, or directory for checkpoint-<seq>.json, outside the store.")
 @click.option("--since", "since_file", default=None, type=click.Path(dir_okay=False),
               help="Verify incrementally from this earlier checkpoint instead of in full.")
-def checkpoint_command(out, since_file, home, metadata_spec, signing_key_env):
-    """Verify the log, then write its head (last record, each model's last record) to --out."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
+@_key_option
+def checkpoint_command(out, since_file, key, home, metadata_spec, signing_key_env):
+    """Verify the log, then sign its head (last record, each model's last record) and write it
+    to --out. Signed with --key (a person) or else the service key."""
+    resolved = _settings(home, metadata_spec, signing_key_env, key)
+    signer = person_signer(resolved, None) if resolved.key_path else service_signer(resolved)
+    registry = Registry.from_settings(resolved)
     since = checkpoint.read(since_file) if since_file else None
-    written = checkpoint.write(out, registry.checkpoint(since))
-    made = checkpoint.read(written)
-    click.echo(f"checkpoint at seq {made.seq} ({len(made.heads)} models) written to {written}")
+    made = registry.checkpoint(since).signed_by(signer)
+    written = checkpoint.write(out, made)
+    click.echo(f"checkpoint at seq {made.seq} ({len(made.heads)} models) signed by "
+               f"{signer.identity} ({signer.key.fingerprint}) written to {written}")
 
 
 COMMANDS = [

@@ -139,6 +139,14 @@ class RegistryReader:
         with a checkpoint, only what was appended since, unless `full`."""
         if checkpoint is None:
             return log.verify(self.store, self.trust)
+        # Without allowed signers nothing here can come out "verified": signed records fail and
+        # unsigned ones are legacy, so the checkpoint's signature is checked whenever it could
+        # make a difference.
+        untrusted = (checkpoint.signature_problems(self.allowed, f"at seq {checkpoint.seq}")
+                     if self.allowed is not None else [])
+        if untrusted:
+            return VerifyReport(ok=False, records_checked=0, problems=untrusted,
+                                since_seq=checkpoint.seq)
         if not full:
             return incremental.verify_since(self.store, checkpoint, self.trust)
         report = log.verify(self.store, self.trust)

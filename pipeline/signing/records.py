@@ -22,9 +22,9 @@ def head_message(head_seq: int, head_hash: str, signer: str) -> bytes:
     return f"{HEAD}\n{head_seq}\n{head_hash}\n{signer}\n".encode()
 
 
-def checkpoint_message(origin: str, head_seq: int, head_hash: str, created_at: str,
-                       signer: str) -> bytes:
-    return f"{CHECKPOINT}\n{origin}\n{head_seq}\n{head_hash}\n{created_at}\n{signer}\n".encode()
+def checkpoint_message(canonical: bytes) -> bytes:
+    """A checkpoint's canonical JSON (which names its signer and key) under its own domain."""
+    return f"{CHECKPOINT}\n".encode() + canonical
 
 
 def sign(signer: Signer, message: bytes) -> str:

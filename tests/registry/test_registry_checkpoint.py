@@ -93,5 +93,5 @@ def test_checkpoint_and_verify_commands(registry, add_version, home, tmp_path):
     assert written.exit_code == 0 and "checkpoint at seq 4 (1 models)" in written.output
     add_version("approved")
     result = CliRunner().invoke(group, ["verify", "--checkpoint", out, "--home", home])
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("OK: 3 records checked since checkpoint seq 4")
+    assert result.exit_code == 3, result.output  # this fixture's records predate signatures
+    assert result.output.startswith("LEGACY: 3 records checked since checkpoint seq 4")
