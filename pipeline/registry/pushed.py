@@ -54,7 +54,7 @@ def pushed_text(checks: list[PushedCheck]) -> str:
             lines.append(f"  {check.identifier}: {check.problem}")
         elif check.status == SIGNED:
             lines.append(f"  {check.identifier}: {check.files_checked} files, signed by key "
-                         f"{check.signed_by[:16]}…")
+                         f"{check.signed_by}")
         else:
             lines.append(f"  {check.identifier}: {check.files_checked} files, unsigned "
                          "(pushed before model signing)")
