@@ -77,8 +77,11 @@ def to_execution(type_id: int, fields: dict) -> pb.Execution:
 
 def from_execution(execution: pb.Execution) -> Transition:
     """A Transition read back from a StageTransition execution (missing fields read as empty)."""
+    typed = execution.properties  # read the map directly: verify decodes every record
     values = {
-        name: schema.prop(execution, name, 0 if kind == pb.INT else "")
+        name: (typed[name].int_value if kind == pb.INT else typed[name].string_value)
+        if name in typed
+        else schema.prop(execution, name, 0 if kind == pb.INT else "")
         for name, kind in schema.TRANSITION_PROPERTIES.items()
     }
     return Transition(execution_id=execution.id, **values)

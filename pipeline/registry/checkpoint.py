@@ -64,6 +64,22 @@ def file_name(checkpoint: Checkpoint) -> str:
     return f"checkpoint-{checkpoint.seq:010d}.json"
 
 
+def current(store, created_at: str) -> Checkpoint:
+    """The log's head as it stands: anchor and model heads read consistently (no append between
+    the reads). Unverified: the registry checkpoints only after verify passes."""
+    from . import heads, log, schema
+
+    for _ in range(log.MAX_ATTEMPTS):
+        anchor = log.read_anchor(store)
+        seq = schema.prop(anchor, "head_seq", 0) if anchor is not None else 0
+        found = {h.model_name: h.seq for h in heads.read_all(store)}
+        if all(s <= seq for s in found.values()):
+            break
+        log.backoff(0)
+    record_hash = schema.prop(anchor, "head_hash", "") if anchor is not None else ""
+    return Checkpoint(seq, record_hash, found, created_at)
+
+
 def write(path: str, checkpoint: Checkpoint) -> str:
     """Write atomically (a crash never leaves half a checkpoint); returns the path.
 

@@ -7,7 +7,19 @@ from dataclasses import replace
 from pipeline import metadata
 from pipeline.signing.allowed_signers import AllowedSigners
 
-from . import aliases, chain, deploy, heads, incremental, listing, log, pushed, queries, schema
+from . import (
+    aliases,
+    chain,
+    checkpoint,
+    deploy,
+    heads,
+    incremental,
+    listing,
+    log,
+    pushed,
+    queries,
+    schema,
+)
 from .checkpoint import Checkpoint
 from .errors import GovernanceLogError, StoreMissingError, UnknownModelError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
@@ -157,15 +169,9 @@ class RegistryReader:
     def checkpoint(self, since: Checkpoint | None = None) -> Checkpoint:
         """The current head of the log as a checkpoint, once it verifies (incrementally from
         `since` when given); GovernanceLogError lists the problems otherwise."""
-        for _ in range(log.MAX_ATTEMPTS):
-            anchor = log.read_anchor(self.store)
-            seq = schema.prop(anchor, "head_seq", 0) if anchor is not None else 0
-            found = {h.model_name: h.seq for h in heads.read_all(self.store)}
-            if all(s <= seq for s in found.values()):  # no append between the two reads
-                break
+        head = checkpoint.current(self.store, log.utc_now())
         report = self.verify(since)
         if not report.ok:
             raise GovernanceLogError("not checkpointing a log that fails verification:\n  "
                                      + "\n  ".join(report.problems))
-        return Checkpoint(seq, schema.prop(anchor, "head_hash", "") if anchor else "",
-                          found, log.utc_now())
+        return head
