@@ -88,6 +88,7 @@ class Predictor:
         settings' service identity (default: the home's, its key made on first use)."""
         paths = paths or ledger_home()
         settings = settings or resolve(home=paths.home)
+        signer = service_signer(settings)  # a key that cannot sign fails before anything loads
         spec = metadata_spec or metadata.sqlite_spec(paths.metadata_path)
         registry = Registry.open(spec, must_exist=True, model_keys=ModelKeys.of(settings))
         loaded = registry.load_path(identifier)
@@ -101,8 +102,7 @@ class Predictor:
             raise ServingError(f"{loaded.path} has no {SIGNATURE} signature")
         encoder = ExampleEncoder(raw_feature_spec(model.signatures[SIGNATURE]))
         info = loaded.version
-        issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest,
-                               service_signer(settings))
+        issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, signer)
         predictor = cls(loaded, model, encoder, issuer, capture)
         predictor._run([b""])  # first call traces and initialises tables; keep it off the clock
         return predictor

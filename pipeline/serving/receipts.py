@@ -124,7 +124,7 @@ class ReceiptIssuer:
         self.model, self.version, self.model_digest = model, int(version), model_digest
         self.signer = signer
         identity, fingerprint = (signer.identity, signer.key.fingerprint) if signer else ("", "")
-        self._sign = signer.key.private_key.sign if signer else None
+        self._sign = signer.key.sign if signer else None  # Ed25519 (or a P-256 service key)
         self._constants = {"model": model, "version": self.version, "model_digest": model_digest,
                            "signer": identity, "key": fingerprint}
         self._id_prefix = f"{model}@{self.version}:"

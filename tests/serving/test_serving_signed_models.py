@@ -71,3 +71,24 @@ def test_model_re_signed_by_an_unknown_key_is_refused_at_load(signed_copy, tmp_p
                              capture_output=True, text=True, env=subprocess_env, timeout=120)
     assert refused.returncode == 1
     assert refused.stderr.startswith(f"error: {destination}/model.sig is signed by an unknown key")
+
+
+@pytest.mark.parametrize("problem", ["missing", "not-a-key"])
+def test_a_service_key_that_cannot_sign_receipts_stops_predict_naming_it(fake_version, tmp_path,
+                                                                          problem):
+    from click.testing import CliRunner
+
+    from pipeline.cli import _register_command_modules, cli
+
+    _, home, _ = fake_version
+    key = tmp_path / "service-key"
+    if problem == "not-a-key":
+        key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n")
+    rows = tmp_path / "rows.json"
+    rows.write_text('{"instances": [{"island": "Biscoe"}]}')
+    _register_command_modules()
+    result = CliRunner().invoke(cli, ["--service-key", str(key), "predict", "penguins@1",
+                                      "--instances", str(rows), "--home", home.home])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {key}: "), result.stderr
+    assert not os.path.exists(home.captures_root)
