@@ -41,6 +41,8 @@ class CompileOptions:
     approval_mode: str = "auto"
     beam_args: tuple[str, ...] = ()
     signing_key_env: str = ""
+    # Path, inside the pusher's pod, of a mounted ECDSA P-256 key; "" leaves pushes unsigned.
+    model_signing_key: str = ""
     # Open-source KFP 2.x refuses resolver nodes; without the baseline resolver the approval
     # policy compares the candidate with the registry's deployed version instead.
     baseline: bool = True
@@ -103,7 +105,8 @@ def build_pipeline(dataset: DatasetConfig, options: CompileOptions, pipeline_roo
         data_root=params[DATA_ROOT_PARAM], train_steps=params[TRAIN_ARGS_PARAM],
         accuracy_threshold=options.accuracy_threshold, approval_mode=options.approval_mode,
         beam_pipeline_args=list(options.beam_args) or None,
-        signing_key_env=options.signing_key_env, baseline=options.baseline)
+        signing_key_env=options.signing_key_env, baseline=options.baseline,
+        model_signing_key=options.model_signing_key)
 
 
 def compile_job(dataset: DatasetConfig, options: CompileOptions) -> dict:

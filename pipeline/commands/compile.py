@@ -72,6 +72,9 @@ def _check(dataset, options) -> None:
                    "Default: DirectRunner in memory.")
 @click.option("--signing-key-env", default="",
               help="Env var (in the pods) holding the governance-log HMAC key.")
+@click.option("--model-signing-key", default="",
+              help="Path, in the pusher's pod, of a mounted ECDSA P-256 key that signs each "
+                   "pushed version (model-signing); empty: cluster pushes are unsigned.")
 @click.option("--no-baseline", is_flag=True,
               help="Leave out the latest-blessed-model resolver (open-source KFP 2.x refuses "
                    "resolver nodes); approval then compares with the registry's deployed version.")
@@ -79,7 +82,7 @@ def _check(dataset, options) -> None:
               help="Only compile into a temp dir and validate with kfp; write nothing.")
 def compile(dataset_config, image, output_dir, home, pipeline_root, serving_root, data_root,
             metadata_grpc, metadata_mysql_config, train_steps, accuracy_threshold,
-            approval_mode, beam_args, signing_key_env, no_baseline, check):
+            approval_mode, beam_args, signing_key_env, model_signing_key, no_baseline, check):
     """Compile the pipeline to Kubeflow Pipelines (KubeflowV2DagRunner); nothing runs."""
     from pipeline.config import DatasetConfigError, load_dataset_config
 
@@ -91,7 +94,7 @@ def compile(dataset_config, image, output_dir, home, pipeline_root, serving_root
                        serving_root=serving_root, data_root=data_root, train_steps=train_steps,
                        accuracy_threshold=accuracy_threshold, approval_mode=approval_mode,
                        beam_args=tuple(beam_args), signing_key_env=signing_key_env,
-                       baseline=not no_baseline)
+                       model_signing_key=model_signing_key, baseline=not no_baseline)
     from kubeflow.compile import CompileError, compile_pipeline
     from kubeflow.connection import MetadataOptionError
 

@@ -50,10 +50,13 @@ def offline_env() -> dict:
     return env
 
 
+MODEL_SIGNING_KEY = "/var/run/secrets/ledger/model-signing-key"
+
+
 def compile_command(out_dir: str, pipeline_root: str) -> list:
     return [sys.executable, "-m", "kubeflow.compile", "--output-dir", out_dir,
             "--pipeline-root", pipeline_root, "--image", IMAGE, "--metadata-grpc", METADATA_GRPC,
-            *[f"--beam-arg={arg}" for arg in BEAM_ARGS]]
+            "--model-signing-key", MODEL_SIGNING_KEY, *[f"--beam-arg={arg}" for arg in BEAM_ARGS]]
 
 
 @pytest.fixture(scope="session")

@@ -64,6 +64,12 @@ def test_registry_components_get_the_cluster_mlmd_connection_never_sqlite(compil
             assert "sqlite" not in handle.read().lower()
 
 
+def test_the_pusher_signs_with_the_mounted_key_it_is_given(compiled):
+    value = _task_parameter(compiled.spec, "VersionedPusher", "model_signing_key")
+    # conftest's compile_command passes this path (a mounted secret in the pusher's pod)
+    assert value["runtimeValue"]["constant"] == "/var/run/secrets/ledger/model-signing-key"
+
+
 def test_every_container_runs_the_requested_image(compiled):
     containers = [e["container"] for e in compiled.spec["deploymentSpec"]["executors"].values()
                   if "container" in e]
