@@ -125,21 +125,21 @@ def test_rollback_refuses_a_target_whose_signature_fails(deployed, make_model, s
 
 
 @pytest.mark.parametrize("kind", ["ed25519", "missing"])
-def test_a_bad_model_key_refuses_the_approval_naming_the_file_and_writes_nothing(
+def test_a_bad_model_key_refuses_the_push_naming_the_file_and_writes_nothing(
         add_version, registry, home, serving_root, tmp_path, kind):
     from pipeline.cli import _register_command_modules, cli
 
-    add_version("validated")
+    add_version("approved")
     key = str(tmp_path / "model-key")
     if kind == "ed25519":
         ensure_key(key, kind="ssh-ed25519")
     _register_command_modules()
-    result = CliRunner().invoke(cli, ["--model-key", key, "approve", MODEL, "1", "--by", "alice",
-                                      "--reason", "ok", "--home", home,
+    result = CliRunner().invoke(cli, ["--model-key", key, "push", MODEL, "1", "--home", home,
                                       "--signing-key-env", KEY_ENV])
     assert result.exit_code == 1
     reason = "a ssh-ed25519 key, expected ecdsa-sha2-nistp256" if kind == "ed25519" else (
         "cannot read the key file")
     assert result.stderr.startswith(f"error: {key}: {reason}"), result.stderr
-    assert [t.to_stage for t in registry.history(MODEL, 1)] == ["candidate", "validated"]
+    assert [t.to_stage for t in registry.history(MODEL, 1)] == [
+        "candidate", "validated", "approved"]
     assert not os.path.exists(serving_root)
