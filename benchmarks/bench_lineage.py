@@ -41,25 +41,35 @@ def _timed(function, *args, **kwargs) -> float:
     return time.perf_counter() - started
 
 
-def _in_process(spec, runs: int, rng: random.Random) -> dict:
-    lineage = Lineage.open(spec)
+def _queries(lineage, runs: int, rng: random.Random) -> dict:
+    """One sample of every in-process query on one store: name -> (function, arguments)."""
     # model-009 gets runs 9, 19, ...: every tenth run is rejected, so it never deploys.
-    models = [f"model-{rng.randrange(MODELS - 1):03d}" for _ in range(SAMPLES)]
-    numbered = [f"{m}@{rng.randint(1, runs // MODELS)}" for m in models]
-    moments = [f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T12:00:00Z"
-               for _ in range(SAMPLES)]
-    lineage.trace(numbered[0])  # the first query pays the page-cache warm-up
-    prod = [f"{m}@production" for m in models]
+    model = f"model-{rng.randrange(MODELS - 1):03d}"
+    number = str(rng.randint(1, runs // MODELS))
+    moment = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T12:00:00Z"
     return {
-        "resolve_production_ms": _stats([_timed(lineage.registry.resolve, t) for t in prod]),
-        "production_trace_ms": _stats([_timed(lineage.trace, t) for t in prod]),
-        "trace_ms": _stats([_timed(lineage.trace, t) for t in numbered]),
-        "as_of_ms": _stats([_timed(lineage.as_of, m, t)
-                            for m, t in zip(models, moments, strict=True)]),
-        "versions_page_ms": _stats([_timed(lineage.registry.versions_page, m) for m in models]),
-        "history_version_ms": _stats([_timed(lineage.registry.history, *t.split("@"))
-                                      for t in numbered]),
+        "resolve_production_ms": (lineage.registry.resolve, (f"{model}@production",)),
+        "production_trace_ms": (lineage.trace, (f"{model}@production",)),
+        "trace_ms": (lineage.trace, (f"{model}@{number}",)),
+        "as_of_ms": (lineage.as_of, (model, moment)),
+        "versions_page_ms": (lineage.registry.versions_page, (model,)),
+        "history_version_ms": (lineage.registry.history, (model, number)),
     }
+
+
+def in_process(stores: list[tuple[dict, object]], rng: random.Random) -> None:
+    """Time every query on every store, interleaved round by round so that the machine's load
+    falls on all sizes alike; adds the medians and p95s to each store's result."""
+    opened = [(result, Lineage.open(spec)) for result, spec in stores]
+    samples = [{} for _ in opened]
+    for round_ in range(SAMPLES + 1):
+        for (result, lineage), times in zip(opened, samples, strict=True):
+            for name, (function, args) in _queries(lineage, result["runs"], rng).items():
+                elapsed = _timed(function, *args)
+                if round_:  # the first round pays the page-cache warm-up
+                    times.setdefault(name, []).append(elapsed)
+    for (result, _), times in zip(opened, samples, strict=True):
+        result.update({name: _stats(values) for name, values in times.items()})
 
 
 def _whole_process(spec) -> dict:
@@ -106,13 +116,12 @@ def _deployed_but_not_production(registry, count: int) -> list[tuple[str, int]]:
     return (found * count)[:count] if len(found) >= count else found
 
 
-def bench(spec, made: dict, runs: int, directory: str, rng: random.Random) -> dict:
-    result = dict(made, runs=runs)
-    result.update(_in_process(spec, runs, rng))
+def per_store(spec, result: dict, directory: str) -> None:
+    """The whole-process and verify figures of one store, then its verdicts."""
     result.update(_whole_process(spec))
-    result.update(_verify(spec, directory, f"{made['backend']}-{runs}", runs))
+    result.update(_verify(spec, directory, f"{result['backend']}-{result['runs']}",
+                          result["runs"]))
     result["meets_targets"] = {k: _value(result[k]) <= v for k, v in TARGETS.items()}
-    return result
 
 
 def _value(figure) -> float:
@@ -135,12 +144,17 @@ def main(argv=None) -> int:
         server = MariaDB(os.path.abspath(os.path.join(args.keep, "mariadb")),
                          port=args.mariadb_port).start()
     try:
+        stores = []
         for runs in sorted(args.runs):
             for backend in args.backend:
                 spec, made = (sqlite_store(args.keep, runs) if backend == "sqlite"
                               else mariadb_store(server, args.keep, runs))
-                results.append(bench(spec, made, runs, args.keep, rng))
-                print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+                stores.append((dict(made, runs=runs), spec))
+        in_process(stores, rng)
+        for result, spec in stores:
+            per_store(spec, result, args.keep)
+            results.append(result)
+            print(json.dumps(result), file=sys.stderr, flush=True)
     finally:
         if server is not None:
             server.stop()
