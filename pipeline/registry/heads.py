@@ -69,13 +69,15 @@ def advance(head: Head, record, fallback) -> Head:
     the one holding it leaves (kind "production" or "latest_approved")."""
     get = record.get if isinstance(record, dict) else lambda k: getattr(record, k)
     version, to_stage = int(get("version")), get("to_stage")
-    new = replace(head, latest=max(head.latest, version), records=head.records + 1)
-    if to_stage == stages.DEPLOYED and not new.first_deploy:
-        new = replace(new, first_deploy=int(get("seq")))
+    latest_approved, production = head.latest_approved, head.production
+    first_deploy = head.first_deploy
     if to_stage in (stages.APPROVED, stages.DEPLOYED):
-        new = replace(new, latest_approved=max(new.latest_approved, version))
+        latest_approved = max(latest_approved, version)
     if to_stage == stages.DEPLOYED:
-        new = replace(new, production=version)
+        production, first_deploy = version, first_deploy or int(get("seq"))
+    # One constructor call: verify replays every record through here.
+    new = Head(head.model_name, max(head.latest, version), latest_approved, production,
+               head.records + 1, first_deploy, head.seq, head.record_hash, head.context_id)
     if to_stage in LEAVING and version == new.production:
         new = replace(new, production=fallback("production", new))
     if to_stage in LEAVING and version == new.latest_approved:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from . import heads, stages
 from .heads import Head
@@ -38,7 +38,8 @@ class Replay:
             state.deployed_seq[int(record.version)] = record.seq
         prev_seq = state.head.seq
         head = heads.advance(state.head, record, state.fallback)
-        state.head = replace(head, seq=record.seq, record_hash=record.record_hash)
+        state.head = Head(head.model_name, head.latest, head.latest_approved, head.production,
+                          head.records, head.first_deploy, record.seq, record.record_hash)
         return state.head, prev_seq
 
     def heads(self) -> dict[str, Head]:
