@@ -9,6 +9,7 @@ from typing import Callable
 
 LEAN, FULL = "lean", "full"
 MODES = (LEAN, FULL)
+_lean = None  # once the bare package is in place, every later call must get this runtime
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,11 @@ def import_runtime(mode: str = LEAN) -> Runtime:
     `import tensorflow` in the same process would get the bare package. FULL, or a process
     that already imported tensorflow, uses the ordinary import.
     """
+    global _lean
     if mode not in MODES:
         raise ValueError(f"unknown TensorFlow import mode {mode!r}; expected one of {MODES}")
+    if _lean is not None:
+        return _lean
     if mode == FULL or "tensorflow" in sys.modules:
         import tensorflow as tf
 
@@ -54,5 +58,6 @@ def import_runtime(mode: str = LEAN) -> Runtime:
     from tensorflow.python.saved_model import load
 
     v2_compat.enable_v2_behavior()
-    return Runtime(LEAN, load.load, tensor_util.make_tensor_proto, tensor_util.MakeNdarray,
-                   constant_op.constant, errors.OpError)
+    _lean = Runtime(LEAN, load.load, tensor_util.make_tensor_proto, tensor_util.MakeNdarray,
+                    constant_op.constant, errors.OpError)
+    return _lean

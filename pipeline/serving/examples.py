@@ -1,17 +1,22 @@
-"""Raw feature dicts -> serialized tf.Examples, typed by the parse spec found in the SavedModel."""
+"""Raw feature dicts -> serialized tf.Examples, typed by the parse spec found in the SavedModel.
+
+Imported only after the TensorFlow runtime (pipeline.serving.predictor does that): these
+`tensorflow.*` modules then come from the runtime, not from the public `tensorflow` API.
+"""
 
 from __future__ import annotations
 
+import base64
 import math
 
-import tensorflow as tf
 from tensorflow.core.example import example_pb2
+from tensorflow.core.framework import types_pb2
+from tensorflow.python.framework.tensor_util import MakeNdarray
 
 from .errors import InstanceError
 
 FLOAT, INT64, BYTES = "float", "int64", "bytes"
-_KINDS = {tf.float32.as_datatype_enum: FLOAT, tf.int64.as_datatype_enum: INT64,
-          tf.string.as_datatype_enum: BYTES}
+_KINDS = {types_pb2.DT_FLOAT: FLOAT, types_pb2.DT_INT64: INT64, types_pb2.DT_STRING: BYTES}
 
 
 def raw_feature_spec(signature) -> dict[str, str] | None:
@@ -45,7 +50,7 @@ def _parse_spec(node, consts) -> dict[str, str]:
 def _const_strings(consts, input_name: str) -> list[str]:
     # Inside a function body inputs read "node:output:0"; in a graph "node:0".
     node = consts[input_name.split(":")[0]]
-    return [v.decode("utf-8") for v in tf.make_ndarray(node.attr["value"].tensor).ravel()]
+    return [v.decode("utf-8") for v in MakeNdarray(node.attr["value"].tensor).ravel()]
 
 
 def _number(name: str, raw):
@@ -92,6 +97,9 @@ class ExampleEncoder:
         """(serialized tf.Example, {column: value or None}) for one instance."""
         if not isinstance(instance, dict):
             raise InstanceError(f"instance {index} is {type(instance).__name__}, not an object")
+        serialized = _b64_example(instance)
+        if serialized is not None:
+            return serialized, self._features_of(index, serialized)
         columns = self.spec or dict.fromkeys(instance)
         if self.spec and not any(name in instance for name in self.spec):
             raise InstanceError(
@@ -111,3 +119,35 @@ class ExampleEncoder:
             elif value is not None:
                 table[name].float_list.value.append(value)
         return example.SerializeToString(), features
+
+    def _features_of(self, index: int, serialized: bytes) -> dict:
+        """{feature: first value or None} of a serialized tf.Example, for capture and receipts."""
+        try:
+            table = example_pb2.Example.FromString(serialized).features.feature
+        except Exception:  # noqa: BLE001 - protobuf's DecodeError and friends
+            raise InstanceError(f"instance {index}: b64 value is not a serialized tf.Example"
+                                ) from None
+        features = {}
+        for name in self.spec or table:
+            values = table[name] if name in table else None
+            kind = values.WhichOneof("kind") if values is not None else None
+            listed = list(getattr(values, kind).value) if kind else []
+            value = listed[0] if listed else None
+            features[name] = value.decode("utf-8", "replace") if isinstance(value, bytes) \
+                else value
+        return features
+
+
+def _b64_example(instance: dict) -> bytes | None:
+    """TF Serving clients of a tf.Example signature send {"b64": ...} or {"examples": {"b64":
+    ...}}: the serialized Example itself, base64-encoded. None for a raw feature dict."""
+    if len(instance) == 1:
+        value = next(iter(instance.values()))
+        if isinstance(value, dict) and set(value) == {"b64"}:
+            instance = value
+    if set(instance) != {"b64"} or not isinstance(instance["b64"], str):
+        return None
+    try:
+        return base64.b64decode(instance["b64"], validate=True)
+    except ValueError:
+        raise InstanceError("b64 value is not valid base64") from None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from functools import partial
 
+from components.infra_validator import tf_runtime
 from pipeline import metadata
 from pipeline.paths import LedgerPaths, ledger_home
 from pipeline.registry import LoadedVersion, Registry, VersionInfo
@@ -44,9 +46,21 @@ def _rows(arrays: dict, count: int) -> list[dict]:
     columns = {name: array.tolist() for name, array in arrays.items()}
     rows = [{} for _ in range(count)]
     for name, values in columns.items():
+        binary = name.endswith("_bytes")  # TF Serving's convention: base64, as {"b64": ...}
         for row, value in zip(rows, values, strict=True):
-            row[name] = value.decode("utf-8") if isinstance(value, bytes) else value
+            row[name] = _text(value, binary) if isinstance(value, (bytes, list)) else value
     return rows
+
+
+def _text(value, binary: bool):
+    """Bytes (also nested in lists) as JSON text: UTF-8, or {"b64": ...} for binary outputs."""
+    if isinstance(value, list):
+        return [_text(v, binary) for v in value]
+    if not isinstance(value, bytes):
+        return value
+    if binary:
+        return {"b64": base64.b64encode(value).decode("ascii")}
+    return value.decode("utf-8", errors="replace")
 
 
 class _CapturedRows:
@@ -70,22 +84,27 @@ class _CapturedRows:
 class Predictor:
     """Loads `MODEL@ID` through the registry's verified load and predicts on raw feature dicts."""
 
-    def __init__(self, loaded: LoadedVersion, model, encoder, issuer, capture: CaptureWriter):
+    def __init__(self, loaded: LoadedVersion, model, runtime, signatures: dict, defs: dict,
+                 issuer, capture: CaptureWriter):
         self.loaded, self.issuer, self.capture = loaded, issuer, capture
-        self._model = model  # the signature needs the loaded object (variables, tables) alive
-        self._signature = model.signatures[SIGNATURE]
-        self._encoder = encoder
-        import tensorflow as tf
-
-        self._constant = tf.constant
+        self.runtime_mode = runtime.mode
+        self._model = model  # the signatures need the loaded object (variables, tables) alive
+        self._defs, self._signatures = defs, signatures
+        default = signatures[SIGNATURE]
+        self._signature, self._encoder = default.function, default.encoder
+        self._constant = runtime.constant
 
     @classmethod
     def load(cls, identifier: str, paths: LedgerPaths | None = None, *, capture_rate=1.0,
              metadata_spec: str | dict | None = None, settings: Settings | None = None,
-             ) -> Predictor:
+             runtime: str = tf_runtime.FULL) -> Predictor:
         """Resolve and re-verify `identifier` (files, digests, and its model signature against
         the allowed signers), load the SavedModel and warm it up. Receipts are signed by the
-        settings' service identity (default: the home's, its key made on first use)."""
+        settings' service identity (default: the home's, its key made on first use).
+
+        runtime=LEAN imports only TensorFlow's runtime (seconds faster): for a process of its
+        own, since a later `import tensorflow` there would find the bare package (tf_runtime).
+        """
         paths = paths or ledger_home()
         settings = settings or resolve(home=paths.home)
         signer = service_signer(settings)  # a key that cannot sign fails before anything loads
@@ -93,19 +112,30 @@ class Predictor:
         registry = Registry.open(spec, must_exist=True, model_keys=ModelKeys.of(settings))
         loaded = registry.load_path(identifier)
         capture = CaptureWriter(registry.store, loaded.version, paths.captures_root, capture_rate)
-        import tensorflow as tf  # heavy: only loading a model pays for it
+        tf = tf_runtime.import_runtime(runtime)  # heavy: only loading a model pays for it
 
+        from . import signatures as sigs
         from .examples import ExampleEncoder, raw_feature_spec
 
-        model = tf.saved_model.load(loaded.path)
-        if SIGNATURE not in model.signatures:
-            raise ServingError(f"{loaded.path} has no {SIGNATURE} signature")
-        encoder = ExampleEncoder(raw_feature_spec(model.signatures[SIGNATURE]))
+        model = tf.load(loaded.path)
+        defs = sigs.signature_defs(loaded.path)
+        built = sigs.build(model, defs, lambda f: ExampleEncoder(raw_feature_spec(f)))
+        if SIGNATURE not in built:
+            raise ServingError(f"{loaded.path} has no {SIGNATURE} signature fed tf.Examples")
         info = loaded.version
         issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, signer)
-        predictor = cls(loaded, model, encoder, issuer, capture)
-        predictor._run([b""])  # first call traces and initialises tables; keep it off the clock
+        predictor = cls(loaded, model, tf, built, defs, issuer, capture)
+        try:  # the first call initialises tables and the like: keep it off the clock
+            built[SIGNATURE].run(tf.constant, [b""])
+        except tf.op_error:
+            pass  # a model that requires some feature refuses the empty example, once warm
         return predictor
+
+    def metadata(self) -> dict:
+        """GetModelMetadataResponse's `metadata` (the signature defs) as TF Serving gives it."""
+        from .signatures import metadata_json
+
+        return metadata_json(self._defs)
 
     @property
     def version(self) -> VersionInfo:
@@ -116,11 +146,18 @@ class Predictor:
         """Raw feature name -> float|int64|bytes as the model parses it (None: types inferred)."""
         return self._encoder.spec
 
-    def predict(self, instances: list[dict]) -> list[Prediction]:
-        """One model call per batch; every prediction gets a receipt, sampled ones a line."""
-        outputs, features, arrays = self._infer(instances)
+    def predict(self, instances: list[dict], signature: str | None = None,
+                method: str | None = None) -> list[Prediction]:
+        """One model call per batch; every prediction gets a receipt, sampled ones a line.
+
+        `signature` picks another signature than serving_default; `method` (a TF Serving
+        method name, e.g. tensorflow/serving/classify) refuses a signature of another kind.
+        """
+        chosen = self._pick(signature, method)
+        outputs, features, arrays = self._infer(instances, chosen)
         issue, sample = self.issuer.issue, self.capture.sample
-        receipts = [issue(row) for row in outputs]
+        receipts = [issue(row, [n for n, v in f.items() if v is None])
+                    for row, f in zip(outputs, features, strict=True)]
         # The encoder's feature dicts are ours alone, so they can be captured as they are.
         rows = _CapturedRows(arrays, len(outputs))
         captured = [partial(rows.record, receipt, row_features, index)
@@ -130,23 +167,26 @@ class Predictor:
             self.capture.write(captured)
         return [Prediction(o, r) for o, r in zip(outputs, receipts, strict=True)]
 
-    def _infer(self, instances: list[dict]) -> tuple[list[dict], list[dict], dict]:
+    def _pick(self, signature: str | None, method: str | None):
+        if signature is None and method is None:
+            return self._signatures[SIGNATURE]
+        from .signatures import pick
+
+        return pick(self._signatures, self._defs, signature, method)
+
+    def _infer(self, instances: list[dict], signature=None) -> tuple[list[dict], list[dict], dict]:
         """Output rows, normalised features and output arrays, without receipts or capture."""
-        serialized, features = self._encode(instances)
-        arrays = self._run(serialized)
+        signature = signature or self._signatures[SIGNATURE]
+        serialized, features = self._encode(instances, signature.encoder)
+        arrays = signature.run(self._constant, serialized)
         return _rows(arrays, len(serialized)), features, arrays
 
-    def _encode(self, instances: list[dict]) -> tuple[list[bytes], list[dict]]:
+    @staticmethod
+    def _encode(instances: list[dict], encoder) -> tuple[list[bytes], list[dict]]:
         if not isinstance(instances, list):
             raise InstanceError(f"instances must be a list, got {type(instances).__name__}")
-        encoded = [self._encoder.encode(i, instance) for i, instance in enumerate(instances)]
+        encoded = [encoder.encode(i, instance) for i, instance in enumerate(instances)]
         return [e[0] for e in encoded], [e[1] for e in encoded]
-
-    def _run(self, serialized: list[bytes]) -> dict:
-        if not serialized:
-            return {}
-        outputs = self._signature(examples=self._constant(serialized))
-        return {name: tensor.numpy() for name, tensor in outputs.items()}
 
     def close(self) -> None:
         """Write out queued captures, close the file and mark the Serving execution complete."""
