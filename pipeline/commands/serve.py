@@ -6,9 +6,11 @@ import json
 import os
 import signal
 import sys
+import threading
 
 import click
 
+from components.infra_validator.tf_runtime import LEAN
 from pipeline import paths
 from pipeline.commands.context import settings
 from pipeline.commands.errors import one_line_errors
@@ -40,13 +42,20 @@ def _command(name: str):
     return decorate
 
 
-def _load(identifier, home, metadata_spec, signing_key_env, capture_rate):
+def _loader(home, metadata_spec, signing_key_env, capture_rate, runtime):
+    """Predictor.load for one identifier, with the command's settings (resolved here, once:
+    a stage follower calls it from its own thread); TensorFlow imported on first use."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep stdout/stderr readable
-    from pipeline.serving.predictor import Predictor  # imports tensorflow when loading
-
     resolved = settings(home=home, metadata_spec=metadata_spec, hmac_key_env=signing_key_env)
-    return Predictor.load(identifier, paths.ledger_home(home), capture_rate=capture_rate,
-                          metadata_spec=metadata_spec, settings=resolved)
+    layout = paths.ledger_home(home)
+
+    def load(identifier: str):
+        from pipeline.serving.predictor import Predictor  # imports tensorflow when loading
+
+        return Predictor.load(identifier, layout, capture_rate=capture_rate,
+                              metadata_spec=metadata_spec, settings=resolved, runtime=runtime)
+
+    return load, resolved
 
 
 def _describe(predictor) -> list[str]:
@@ -58,45 +67,69 @@ def _describe(predictor) -> list[str]:
                        if loaded.signed_by else "model unsigned (pushed before model signing)")
     return [
         f"serving {info.identifier} (stage {info.stage}, digest {info.model_digest[:16]}..., "
-        f"{loaded.files_checked} files verified, {model_signature})",
+        f"{loaded.files_checked} files verified, {model_signature}, TensorFlow "
+        f"{predictor.runtime_mode})",
         f"receipts: {signing}",
         f"capture: rate {predictor.capture.rate} under {predictor.capture.directory}",
     ]
 
 
-def _stop(signum, frame):
-    raise SystemExit(0)  # unwinds serve_forever so the capture file and execution are closed
+def _echo(line: str) -> None:
+    click.echo(line)
+    sys.stdout.flush()
 
 
 @_command("serve")
 @click.option("--model", "identifier", required=True,
-              help="MODEL@production, MODEL@latest-approved or MODEL@VERSION.")
+              help="MODEL@production (followed as it moves), MODEL@latest-approved or "
+                   "MODEL@VERSION.")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(0, 65535),
               help="0 picks a free port.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--capture-rate", default=1.0, show_default=True, type=click.FloatRange(0, 1),
               help="Fraction of predictions written to the capture files.")
-def serve_command(identifier, port, host, capture_rate, home, metadata_spec, signing_key_env):
-    """Serve a verified model version over TF Serving's REST API; each prediction gets a receipt."""
-    from pipeline.serving.server import make_server
+@click.option("--follow-interval", default=2.0, show_default=True,
+              type=click.FloatRange(0.05, 3600),
+              help="Seconds between registry checks of a followed stage (models.config is "
+                   "watched in between).")
+def serve_command(identifier, port, host, capture_rate, follow_interval, home, metadata_spec,
+                  signing_key_env):
+    """Serve a verified model version over TF Serving's REST API; each prediction gets a receipt.
 
-    predictor = _load(identifier, home, metadata_spec, signing_key_env, capture_rate)
-    server = make_server(predictor, host, port)
+    On a stage (MODEL@production) the server follows it: when the registry moves the stage
+    (push, rollback), the new version is loaded, verified and switched to without dropping a
+    request. Metrics for Prometheus: /monitoring/prometheus/metrics.
+    """
+    from pipeline.serving.follower import ServedModel
+    from pipeline.serving.metrics import ServingMetrics
+    from pipeline.serving.server import bind
+
+    if "@" not in identifier:
+        raise ServingError(f"--model {identifier!r}: expected MODEL@VERSION or MODEL@stage")
+    model_name = identifier.partition("@")[0]
+    load, resolved = _loader(home, metadata_spec, signing_key_env, capture_rate, LEAN)
+    metrics = ServingMetrics(model_name)
+    served = ServedModel(
+        identifier, load, lambda: Registry.open(resolved.metadata_spec, must_exist=True),
+        metrics=metrics, interval=follow_interval, log=_echo)
+    server = bind(served, metrics, host, port)  # before the model loads: a busy port fails now
     bound_host, bound_port = server.server_address[:2]
-    for line in _describe(predictor):
-        click.echo(line)
-    click.echo(f"listening on http://{bound_host}:{bound_port}/v1/models/"
-               f"{predictor.version.model_name}")
-    sys.stdout.flush()
-    signal.signal(signal.SIGTERM, _stop)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    _echo(f"loading {identifier} (port {bound_port} bound; status LOADING until it is ready)")
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        served.start()
+        for line in _describe(served.current):
+            _echo(line)
+        _echo(f"listening on http://{bound_host}:{bound_port}/v1/models/{model_name}")
+        stop.wait()
     finally:
+        server.shutdown()  # no new requests; those in flight finish on their own threads
         server.server_close()
-        predictor.close()
-        click.echo(f"stopped; captured to {', '.join(predictor.capture.files) or 'no file'}",
+        served.close()  # waits for them, then flushes and closes the captures
+        click.echo(f"stopped; captured to {', '.join(served.capture_files) or 'no file'}",
                    err=True)
 
 
@@ -120,7 +153,8 @@ def predict_command(identifier, instances_file, capture_rate, home, metadata_spe
     instances = raw.get("instances") if isinstance(raw, dict) else raw
     if not isinstance(instances, list):
         raise ServingError(f'{instances_file}: expected {{"instances": [...]}} or a JSON list')
-    with _load(identifier, home, metadata_spec, signing_key_env, capture_rate) as predictor:
+    load, _ = _loader(home, metadata_spec, signing_key_env, capture_rate, LEAN)
+    with load(identifier) as predictor:
         predictions = predictor.predict(instances)
     click.echo(json.dumps({
         "predictions": [p.outputs for p in predictions],

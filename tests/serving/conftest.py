@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import pytest
@@ -14,6 +13,7 @@ from pipeline import digest
 from pipeline.metadata import sqlite_spec
 from pipeline.paths import PROJECT_ROOT, LedgerPaths
 from pipeline.registry import Registry
+from tests.support.versions import copy_model, publish
 
 KEY_ENV = "LEDGER_SIGNING_KEY"
 TEST_KEY = "serving-test-key"
@@ -60,24 +60,11 @@ def subprocess_env():
 @pytest.fixture
 def copy_registry(served_home, shared_registry, tmp_path):
     """A separate registry in tmp_path holding a pushed copy of the real penguins@1 SavedModel."""
-    source = shared_registry.version("penguins", 1).pushed_destination
-    model_dir = str(tmp_path / "model")
-    shutil.copytree(source, model_dir, ignore=shutil.ignore_patterns("manifest.json"))
+    model_dir = copy_model(shared_registry, str(tmp_path / "model"))
     home = LedgerPaths(str(tmp_path / "home"))
     os.makedirs(home.home)
     registry = Registry.open(sqlite_spec(home.metadata_path), must_exist=False)
-    model_type = registry.store.put_artifact_type(
-        pb.ArtifactType(name="Model", base_type=pb.ArtifactType.MODEL)
-    )
-    [artifact_id] = registry.store.put_artifacts([pb.Artifact(type_id=model_type, uri=model_dir)])
-    model_digest = digest.model_digest(model_dir)
-    info = registry.register_version(
-        "penguins", artifact_id, model_dir, model_digest, push_source_uri=model_dir
-    )
-    registry.transition("penguins", info.version, "validated", actor="test", reason="copy")
-    registry.approve("penguins", info.version, by="test", reason="copy",
-                     current_digest=model_digest)
-    registry.push("penguins", info.version, home.serving_root, actor="test")
+    publish(registry, home, model_dir)
     return registry, home
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import signal
+import base64
+import os
 import subprocess
-import threading
 import time
-import urllib.error
 import urllib.request
 
 import pytest
@@ -16,73 +13,26 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.registry import schema
 from pipeline.serving import ReceiptError, ReceiptTrust, find_receipt, verify_receipt
-from pipeline.serving.capture import PREDICTION_CAPTURE, SERVING, read_lines
+from pipeline.serving.capture import PREDICTION_CAPTURE, SERVING, capture_files, read_lines
 from pipeline.settings import resolve
+from tests.support import model_server
 
 pytestmark = pytest.mark.pipeline
 START_TIMEOUT_S = 240
-
-
-@dataclasses.dataclass
-class Server:
-    """A running `ledger serve` subprocess and the base URL it printed."""
-
-    process: subprocess.Popen
-    url: str
-    stderr: list
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return self.process.returncode
-
-
-def _wait_for_url(process, timeout: float) -> str:
-    found = []
-
-    def read():
-        for line in process.stdout:
-            if line.startswith("listening on "):
-                found.append(line.split()[-1])
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout)
-    if not found:
-        raise RuntimeError(f"ledger serve did not start in {timeout} s (exit {process.poll()})")
-    return found[0]
 
 
 @pytest.fixture(scope="module")
 def server(served_home, ledger_argv, subprocess_env):
     argv = [*ledger_argv, "serve", "--model", "penguins@1", "--port", "0",
             "--home", served_home.home]
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=subprocess_env)
-    stderr: list = []
-    threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True).start()
-    running = Server(process, "", stderr)
+    running = model_server.start(argv, subprocess_env, START_TIMEOUT_S)
     try:
-        running.url = _wait_for_url(process, START_TIMEOUT_S)
         yield running
     finally:
         running.stop()
 
 
-def _call(url: str, body=None) -> tuple[int, dict]:
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+_call = model_server.call
 
 
 ROW = {"island": "Biscoe", "bill_length_mm": 46.5, "bill_depth_mm": 15.2,
@@ -161,7 +111,15 @@ def _downstream(store, artifact_id: int) -> set[int]:
         (":predict", b"{not json", 400, "not valid JSON"),
         (":predict", {"rows": [ROW]}, 400, '"instances"'),
         (":predict", {"instances": [{"island": 3}]}, 400, "'island' is a string feature"),
-        ("/versions/99:predict", {"instances": [ROW]}, 404, "version 99 is not served"),
+        ("/versions/99:predict", {"instances": [ROW]}, 404,
+         "Servable not found for request: Specific(penguins, 99)"),
+        (":classify", {"examples": [ROW]}, 400,
+         "Expected classification signature method_name to be tensorflow/serving/classify. "
+         "Was: tensorflow/serving/predict"),
+        (":regress", {"examples": [ROW]}, 400,
+         "Expected regression signature method_name to be tensorflow/serving/regress"),
+        (":predict", {"signature_name": "nope", "instances": [ROW]}, 400,
+         'Serving signature name: "nope" not found in signature def'),
     ],
 )
 def test_bad_requests_get_clear_errors(server, path, body, status, reason):
@@ -175,9 +133,127 @@ def test_unknown_model_is_404(server):
     assert code == 404 and "'herons' is not served" in payload["error"]
 
 
-def test_sigterm_closes_capture_and_completes_the_serving_execution(server, shared_registry):
-    _call(server.url + ":predict", {"instances": [ROW]})
+def test_status_answers_for_a_version_and_for_a_registry_label(server):
+    expected = {"model_version_status": [{"version": "1", "state": "AVAILABLE",
+                                          "status": {"error_code": "OK", "error_message": ""}}]}
+    assert _call(server.url + "/versions/1") == (200, expected)
+    assert _call(server.url + "/labels/production") == (200, expected)  # production is 1 here
+    code, body = _call(server.url + "/versions/2")
+    assert code == 404 and "Could not find version 2 of model penguins" in body["error"]
+    code, body = _call(server.url + "/labels/staging")
+    assert code == 404 and "unknown alias 'staging'" in body["error"]
+
+
+def test_metadata_gives_the_signature_defs_as_tf_serving_does(server):
+    code, body = _call(server.url + "/labels/production/metadata")
+    assert code == 200
+    assert body["model_spec"] == {"name": "penguins", "signature_name": "", "version": "1"}
+    default = body["metadata"]["signature_def"]["signature_def"]["serving_default"]
+    assert default["method_name"] == "tensorflow/serving/predict"
+    assert default["inputs"]["examples"]["dtype"] == "DT_STRING"
+    assert default["outputs"]["probabilities"]["tensor_shape"] == {
+        "dim": [{"size": "-1", "name": ""}, {"size": "3", "name": ""}], "unknown_rank": False}
+    assert _call(server.url + "/versions/1/metadata") == (200, body)
+
+
+def test_columnar_inputs_get_outputs_by_name_equal_to_the_row_answers(server):
+    rows = [ROW, dict(ROW, island="Dream", sex="male")]
+    _, by_row = _call(server.url + ":predict", {"instances": rows})
+    columns = {name: [row[name] for row in rows] for name in ROW}
+    code, by_column = _call(server.url + ":predict", {"inputs": columns})
+    assert code == 200 and set(by_column) == {"outputs", "receipts"}
+    outputs = by_column["outputs"]
+    assert outputs["classes"] == [p["classes"] for p in by_row["predictions"]]
+    assert outputs["probabilities"] == [p["probabilities"] for p in by_row["predictions"]]
+    assert len({r["prediction_id"] for r in by_column["receipts"]}) == 2
+
+
+def test_a_serialized_tf_example_in_b64_is_answered_as_its_features(server):
+    # TF Serving's form for a signature fed tf.Examples: {"examples": {"b64": <serialized>}}
+    from tensorflow.core.example import example_pb2
+
+    example = example_pb2.Example()
+    for name, value in ROW.items():
+        feature = example.features.feature[name]
+        if isinstance(value, str):
+            feature.bytes_list.value.append(value.encode())
+        else:
+            feature.float_list.value.append(value)
+    encoded = base64.b64encode(example.SerializeToString()).decode()
+    _, raw = _call(server.url + ":predict", {"instances": [ROW]})
+    code, body = _call(server.url + ":predict", {"instances": [{"examples": {"b64": encoded}},
+                                                               {"b64": encoded}]})
+    assert code == 200 and body["predictions"] == raw["predictions"] * 2
+    assert [r["imputed"] for r in body["receipts"]] == [[], []]
+
+
+def test_each_receipt_names_the_features_that_were_imputed(server, served_home):
+    partial = {k: v for k, v in ROW.items() if k not in ("sex", "bill_depth_mm")}
+    _, body = _call(server.url + ":predict",
+                    {"instances": [ROW, partial, dict(ROW, body_mass_g=None)]})
+    assert [r["imputed"] for r in body["receipts"]] == [
+        [], ["bill_depth_mm", "sex"], ["body_mass_g"]]
+    trust = ReceiptTrust.public_key(resolve(home=served_home.home).service_key_path + ".pub")
+    receipt, outputs = body["receipts"][1], body["predictions"][1]
+    verify_receipt(None, receipt, trust, outputs)  # the list is signed with the rest
+    with pytest.raises(ReceiptError, match="signature does not verify"):
+        verify_receipt(None, dict(receipt, imputed=["sex"]), trust, outputs)
+
+
+def test_prometheus_metrics_count_requests_and_imputed_features(server):
+    _call(server.url + ":predict", {"instances": [{"island": "Biscoe"}]})
+    text = urllib.request.urlopen(server.url.split("/v1/")[0]
+                                  + "/monitoring/prometheus/metrics").read().decode()
+    samples = dict(line.rsplit(" ", 1) for line in text.splitlines()
+                   if line and not line.startswith("#"))
+    assert float(samples['ledger_serving_requests_total{api="predict",code="200",'
+                         'model="penguins"}']) >= 1
+    assert float(samples['ledger_serving_imputed_features_total{feature="sex",'
+                         'model="penguins"}']) >= 1
+    assert samples['ledger_serving_model_version{model="penguins"}'] == "1.0"
+
+
+def test_a_keep_alive_client_is_answered_in_milliseconds_on_one_connection(server):
+    client = model_server.KeepAliveClient(server.port)
+    times, sockets = [], set()
+    for _ in range(60):
+        started = time.perf_counter()
+        status, _ = client.post("/v1/models/penguins:predict", {"instances": [ROW]})
+        times.append(time.perf_counter() - started)
+        sockets.add(id(client.connection.sock))
+        assert status == 200
+    client.close()
+    # Nagle's algorithm meeting a delayed ACK costs 40 ms per request; none may pay it.
+    assert len(sockets) == 1 and sorted(times)[30] < 0.030
+
+
+def test_a_busy_port_fails_at_once_naming_it(server, served_home, ledger_argv, subprocess_env):
+    argv = [*ledger_argv, "serve", "--model", "penguins@1", "--port", str(server.port),
+            "--home", served_home.home]
+    before = os.times()
+    started = time.monotonic()
+    done = subprocess.run(argv, capture_output=True, text=True, env=subprocess_env, timeout=60)
+    elapsed = time.monotonic() - started
+    after = os.times()
+    cpu = after.children_user + after.children_system - (before.children_user
+                                                        + before.children_system)
+    assert done.returncode == 1
+    assert f"port {server.port} on 127.0.0.1 is already in use" in done.stderr
+    # Before any model or TensorFlow loads: well under a second of CPU; the wall clock too
+    # unless other jobs hold the cores.
+    assert cpu < 1.0 and (elapsed < 1.0 or os.getloadavg()[0] > os.cpu_count()), (cpu, elapsed)
+
+
+def test_sigterm_flushes_every_capture_and_completes_the_serving_execution(
+        server, served_home, shared_registry):
+    client = model_server.KeepAliveClient(server.port)
+    ids = [client.post("/v1/models/penguins:predict", {"instances": [ROW, ROW]})[1]["receipts"]
+           for _ in range(20)]
+    client.close()
     assert server.stop() == 0
+    captured = {line["prediction_id"] for path in capture_files(
+        served_home.captures_root, "penguins", 1) for line in read_lines(path)}
+    assert {r["prediction_id"] for pair in ids for r in pair} <= captured
     pid = server.process.pid
     executions = [e for e in shared_registry.store.get_executions_by_type(SERVING)
                   if e.custom_properties["pid"].int_value == pid]
