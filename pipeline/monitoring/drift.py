@@ -4,10 +4,10 @@ from __future__ import annotations
 import math
 import os
 
-import pandas as pd
-import tensorflow_data_validation as tfdv
+from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
+from . import request_stats
 from .baseline import TrainingBaseline
 from .errors import BaselineNotFoundError, CaptureFormatError
 from .report import FeatureDrift
@@ -28,7 +28,8 @@ def load_baseline_protos(baseline: TrainingBaseline):
                 f"{path} (was the pipeline root moved or cleaned?)")
     with open(baseline.statistics_path, "rb") as handle:
         statistics = statistics_pb2.DatasetFeatureStatisticsList.FromString(handle.read())
-    return statistics, tfdv.load_schema_text(baseline.schema_path)
+    with open(baseline.schema_path, encoding="utf-8") as handle:
+        return statistics, text_format.Parse(handle.read(), schema_pb2.Schema())
 
 
 def feature_kinds(schema, label: str) -> dict[str, str]:
@@ -49,17 +50,12 @@ def _number(name: str, value):
             f"feature {name!r} is numeric in the training schema, captured {value!r:.40}") from None
 
 
-def requests_frame(rows: list[dict], kinds: dict[str, str]) -> pd.DataFrame:
-    """Captured feature dicts as typed columns: float64 (NaN = missing) or object (None)."""
-    columns = {}
+def check_values(rows: list[dict], kinds: dict[str, str]) -> None:
+    """CaptureFormatError for a captured value a numeric feature cannot take."""
     for name, kind in kinds.items():
-        values = [row.get(name) for row in rows]
         if kind == NUMERIC:
-            columns[name] = pd.Series([_number(name, v) for v in values], dtype="float64")
-        else:
-            columns[name] = pd.Series([None if v is None else str(v) for v in values],
-                                      dtype="object")
-    return pd.DataFrame(columns)
+            for row in rows:
+                _number(name, row.get(name))
 
 
 def serving_schema(schema, kinds: dict, absent: set, thresholds: Thresholds, label: str):
@@ -103,10 +99,11 @@ def compare(rows: list[dict], baseline: TrainingBaseline, thresholds: Thresholds
     kinds = feature_kinds(schema, baseline.label)
     absent = {name for name in kinds if all(row.get(name) is None for row in rows)}
     present = {name: kind for name, kind in kinds.items() if name not in absent}
-    served = tfdv.generate_statistics_from_dataframe(requests_frame(rows, present))
-    anomalies = tfdv.validate_statistics(
+    check_values(rows, present)
+    served = request_stats.request_statistics(rows, schema, list(present))
+    anomalies = request_stats.validate(
         served, serving_schema(schema, kinds, absent, thresholds, baseline.label),
-        environment=SERVING, previous_statistics=statistics)
+        SERVING, statistics)
     scores, skew = _scores(anomalies), _schema_anomalies(anomalies)
     results = []
     for name, kind in kinds.items():
