@@ -1,0 +1,218 @@
+"""`ledger serve` over keep-alive HTTP vs a direct Predictor call, start-up, and `ledger drift`.
+
+Needs a ledger home with a pushed model (`ledger run`). Works on a scratch copy of its MLMD
+store, so captures land there. Receipts are signed (a benchmark key unless $LEDGER_SIGNING_KEY
+is set) and every prediction is captured, in the server and in the direct Predictor alike.
+HTTP and direct calls alternate round by round, so load from other jobs hits both.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from statistics import median
+
+from components.infra_validator.tf_runtime import LEAN
+from pipeline.paths import LedgerPaths, ledger_home
+from pipeline.serving.receipts import DEFAULT_KEY_ENV
+from tests.support import model_server
+
+TARGETS = {"keepalive_p50_ms": 1.5, "keepalive_vs_direct": 2.0, "ready_s": 4.0, "drift_s": 8.0}
+ROW = {"island": "Biscoe", "bill_length_mm": 46.5, "bill_depth_mm": 15.2,
+       "flipper_length_mm": 216.0, "body_mass_g": 5100.0, "sex": "female"}
+LEDGER = [sys.executable, "-m", "pipeline.cli"]
+
+
+def _ms(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3, 3)  # noqa: E731
+    return {"p50_ms": pick(0.5), "p99_ms": pick(0.99), "n": len(ordered)}
+
+
+def ready_seconds(home: str, identifier: str, env: dict) -> tuple[float, float, object]:
+    """Process start to the first AVAILABLE status answer, wall and the server's CPU seconds
+    (the figure other jobs on the machine do not inflate); the server is left running."""
+    started = time.perf_counter()
+    server = model_server.start([*LEDGER, "serve", "--model", identifier, "--port", "0",
+                                 "--home", home], env, timeout=300)
+    while model_server.call(server.url)[1]["model_version_status"][0]["state"] != "AVAILABLE":
+        time.sleep(0.01)
+    wall = time.perf_counter() - started
+    with open(f"/proc/{server.process.pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return wall, cpu, server
+
+
+def timed(call, count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def alternating(direct, http, rounds: int, per_round: int) -> tuple[list, list, list]:
+    """Direct and HTTP blocks in turn; the per-round ratio of their medians."""
+    direct_all, http_all, ratios = [], [], []
+    for r in range(rounds):
+        first, second = (direct, http) if r % 2 == 0 else (http, direct)
+        a, b = timed(first, per_round), timed(second, per_round)
+        d, h = (a, b) if first is direct else (b, a)
+        direct_all += d
+        http_all += h
+        ratios.append(median(h) / median(d))
+    return direct_all, http_all, ratios
+
+
+def concurrent(port: int, path: str, clients: int, per_client: int) -> list[float]:
+    """`clients` threads, each on its own keep-alive connection; every request's latency."""
+    samples, lock = [], threading.Lock()
+
+    def work():
+        client = model_server.KeepAliveClient(port)
+        mine = timed(lambda: client.post(path, {"instances": [dict(ROW)]}), per_client)
+        client.close()
+        with lock:
+            samples.extend(mine)
+
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples
+
+
+def drift_seconds(home: str, identifier: str, env: dict) -> tuple[float, float, int, str]:
+    """`ledger drift` as a whole process: wall and CPU seconds, exit code, stderr."""
+    before, started = os.times(), time.perf_counter()
+    done = subprocess.run([*LEDGER, "drift", identifier, "--home", home], env=env,
+                          capture_output=True, text=True, timeout=300)
+    after = os.times()
+    cpu = (after.children_user + after.children_system
+           - before.children_user - before.children_system)
+    return time.perf_counter() - started, cpu, done.returncode, done.stderr
+
+
+def starlette_p50(home: str, identifier: str, env: dict, count: int) -> dict:
+    """The same keep-alive client against the same Predictor behind Starlette + uvicorn."""
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "benchmarks.starlette_front", home,
+                                identifier, str(port)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        client = _connect(port, process)
+        path = f"/v1/models/{identifier.split('@')[0]}:predict"
+        timed(lambda: client.post(path, {"instances": [dict(ROW)]}), 50)
+        return _ms(timed(lambda: client.post(path, {"instances": [dict(ROW)]}), count))
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _connect(port: int, process, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            client = model_server.KeepAliveClient(port)
+            client.connection.connect()
+            return client
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the Starlette front did not start")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(home: str, identifier: str, rounds: int, per_round: int, per_client: int,
+        compare_starlette: bool) -> dict:
+    scratch = tempfile.mkdtemp(prefix="bench_serve_")
+    shutil.copy(os.path.join(home, "metadata.sqlite"), scratch)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    load_before = os.getloadavg()
+    from pipeline.serving.predictor import Predictor
+
+    report = {}
+    try:
+        ready, ready_cpu, server = ready_seconds(scratch, identifier, env)
+        try:
+            with Predictor.load(identifier, LedgerPaths(scratch), runtime=LEAN) as predictor:
+                path = f"/v1/models/{predictor.version.model_name}:predict"
+                client = model_server.KeepAliveClient(server.port)
+                http = lambda: client.post(path, {"instances": [dict(ROW)]})  # noqa: E731
+                direct = lambda: predictor.predict([dict(ROW)])  # noqa: E731
+                alternating(direct, http, 4, 50)  # warm both
+                direct_s, http_s, ratios = alternating(direct, http, rounds, per_round)
+                client.close()
+                report["model"] = predictor.version.identifier
+                report["signed"] = predictor.issuer.signing
+            report["direct_predictor"] = _ms(direct_s)
+            report["keepalive_1_client"] = _ms(http_s)
+            report["keepalive_vs_direct_p50"] = round(median(ratios), 3)
+            report["keepalive_8_clients"] = _ms(concurrent(server.port, path, 8, per_client))
+        finally:
+            server.stop()
+        report["ready_s"], report["ready_cpu_s"] = round(ready, 2), round(ready_cpu, 2)
+        if compare_starlette:
+            report["starlette_uvicorn_1_client"] = starlette_p50(scratch, identifier, env,
+                                                                 rounds * per_round // 2)
+        drift = [drift_seconds(scratch, identifier, env) for _ in range(3)]
+        report["drift_s"] = round(median(d[0] for d in drift), 2)
+        report["drift_cpu_s"] = round(median(d[1] for d in drift), 2)
+        report["drift_exit_codes"] = [d[2] for d in drift]  # 3: drift found (one row, repeated)
+        report["drift_stderr_lines"] = len(drift[0][3].splitlines())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report["machine"] = {"cpus": os.cpu_count(),
+                         "loadavg_before": [round(x, 2) for x in load_before],
+                         "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
+    report["targets"] = {
+        f"keep-alive p50 <= {TARGETS['keepalive_p50_ms']} ms":
+            report["keepalive_1_client"]["p50_ms"] <= TARGETS["keepalive_p50_ms"],
+        f"keep-alive p50 <= {TARGETS['keepalive_vs_direct']}x direct":
+            report["keepalive_vs_direct_p50"] <= TARGETS["keepalive_vs_direct"],
+        f"ready <= {TARGETS['ready_s']} s": report["ready_s"] <= TARGETS["ready_s"],
+        f"drift <= {TARGETS['drift_s']} s": report["drift_s"] <= TARGETS["drift_s"],
+    }
+    return report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", default=None, help="Ledger home (default $LEDGER_HOME/.ledger)")
+    parser.add_argument("--model", default="penguins@production")
+    parser.add_argument("--rounds", type=int, default=20, help="alternating rounds")
+    parser.add_argument("--per-round", type=int, default=100, help="calls per path per round")
+    parser.add_argument("--per-client", type=int, default=250,
+                        help="requests per client with 8 concurrent clients")
+    parser.add_argument("--compare-starlette", action="store_true",
+                        help="also time the same Predictor behind Starlette on uvicorn")
+    args = parser.parse_args(argv)
+    home = ledger_home(args.home).home
+    if not os.path.exists(os.path.join(home, "metadata.sqlite")):
+        print(f"no ledger home with an MLMD store at {home}: run `ledger run` first",
+              file=sys.stderr)
+        return 2
+    os.environ.setdefault(DEFAULT_KEY_ENV, "bench-serve-key")
+    report = run(home, args.model, args.rounds, args.per_round, args.per_client,
+                 args.compare_starlette)
+    print(json.dumps(report, indent=2))
+    return 0 if all(report["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
