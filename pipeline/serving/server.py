@@ -168,7 +168,7 @@ class PredictionHandler(BaseHTTPRequestHandler):
                 f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
                 f"{'Connection: close' + chr(13) + chr(10) if self.close_connection else ''}\r\n")
         self.wfile.write(head.encode("latin-1") + body)
-        if status >= 400:
+        if status >= 400 and status != 503:  # 503: still loading, which start-up already says
             self.log_request(status, len(body))
 
     def log_request(self, code="-", size="-"):

@@ -12,8 +12,10 @@ from pipeline.paths import PROJECT_ROOT
 CHECK = (
     "import json, sys\n"
     "import pipeline.serving.receipts, pipeline.serving.capture, pipeline.commands.serve\n"
-    "import pipeline.serving, pipeline.serving.server\n"
-    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tfx'))\n"
+    "import pipeline.serving, pipeline.serving.server, pipeline.serving.follower\n"
+    "import pipeline.serving.rest, pipeline.serving.metrics, pipeline.monitoring.request_stats\n"
+    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in\n"
+    "               ('tensorflow', 'tfx', 'tensorflow_data_validation', 'apache_beam'))\n"
     "print(json.dumps(heavy))\n"
 )
 
