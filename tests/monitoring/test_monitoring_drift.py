@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
@@ -10,6 +14,7 @@ from pipeline.lineage import Lineage, subgraph
 from pipeline.metadata import sqlite_spec
 from pipeline.monitoring import NoCapturesError, Thresholds, check_drift
 from pipeline.monitoring.report import MISSING, feature_table
+from pipeline.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.pipeline
 V1 = "penguins@1"  # explicit: the span tests may deploy penguins@2 in the same home
@@ -141,3 +146,19 @@ def test_cli_no_captures_in_window_exits_1_with_the_reason(shifted, monitor_home
     code, _, err = invoke(drift_command, [V1, "--since", "2100-01-01", "--home",
                                           monitor_home.home])
     assert code == 1 and "no captured request since 2100-01-01" in err
+
+
+def test_drift_as_a_whole_process_is_quick_and_quiet(shifted, monitor_home):
+    """No TensorFlow, Beam or TFDV Python API on the drift path: no library noise on stderr,
+    about a second of CPU (importing TensorFlow alone takes several)."""
+    argv = [sys.executable, "-m", "pipeline.cli", "drift", V1, "--home", monitor_home.home,
+            "--capture", shifted["file"]]
+    before, started = os.times(), time.monotonic()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=PROJECT_ROOT))
+    elapsed, after = time.monotonic() - started, os.times()
+    cpu = (after.children_user + after.children_system
+           - before.children_user - before.children_system)
+    assert done.returncode == 3 and "body_mass_g" in done.stdout  # 3: drift found
+    assert done.stderr == ""
+    assert cpu < 4.0 and (elapsed < 8.0 or os.getloadavg()[0] > os.cpu_count()), (cpu, elapsed)

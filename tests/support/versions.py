@@ -32,7 +32,8 @@ def copy_model(shared_registry, destination: str, variant: str = "") -> str:
     """The real penguins@1 SavedModel copied to `destination`; a variant adds a file under
     assets.extra/ (ignored by loading, part of the digest): another version, same answers."""
     source = shared_registry.version("penguins", 1).pushed_destination
-    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("manifest.json", "model.sig"))
+    shutil.copytree(source, destination,
+                    ignore=shutil.ignore_patterns("manifest.json", "model.sig"))
     if variant:
         os.makedirs(os.path.join(destination, "assets.extra"), exist_ok=True)
         with open(os.path.join(destination, "assets.extra", "variant.txt"), "w") as handle:
