@@ -76,7 +76,7 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     pipeline_options["launched_by"] = pipeline_options.get("launched_by") or getpass.getuser()
     key = source_properties = None
     if not dataset.has_spans:
-        source_properties = recorded_properties(dataset.data_dir)
+        source_properties = recorded_properties(dataset.data_dir, dataset.file_pattern)
         key = run_cache.run_key(dataset, source_properties, {
             "name": name, "home": os.path.abspath(paths.home), "train_steps": train_steps,
             "beam_pipeline_args": beam_pipeline_args, **pipeline_options})
@@ -127,7 +127,8 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
         metadata_connection_config=metadata.sqlite_metadata_connection_config(
             paths.metadata_path),
         # Digests taken now let DataLineage prove the file it reads later is the one ingested.
-        source_properties=source_properties or recorded_properties(source_dir),
+        source_properties=source_properties or recorded_properties(
+            source_dir, os.path.basename(dataset.path)),
         source_dir=source_dir,
         span=span,
         beam_pipeline_args=beam_pipeline_args,

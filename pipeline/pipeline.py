@@ -15,6 +15,7 @@ from tfx.types import Channel, standard_artifacts
 
 from components.csv_ingest.component import TypedCsvExampleGen
 from components.csv_ingest.parsing import ColumnTypes
+from components.csv_ingest.sufficiency import Sufficiency
 from components.data_lineage.artifacts import RawData
 from components.data_lineage.component import DataLineage
 from components.infra_validator.component import LedgerInfraValidator
@@ -62,7 +63,11 @@ def data_components(dataset, data_root, source_properties: dict | None = None,
         input_base=data_root, file_pattern=dataset.file_pattern, column_types=ColumnTypes(
             numeric=tuple(dataset.numeric_features),
             strings=(dataset.label, *dataset.categorical_features),
-            missing_values=tuple(dataset.missing_values), label=dataset.label))
+            missing_values=tuple(dataset.missing_values), label=dataset.label,
+            delimiter=dataset.delimiter, column_names=tuple(dataset.column_names),
+            has_header=dataset.has_header),
+        sufficiency=Sufficiency(dataset.min_split_rows, dataset.min_class_rows,
+                                dataset.rare_classes))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = SchemaGen(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=False)

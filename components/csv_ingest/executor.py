@@ -6,6 +6,7 @@ import json
 import apache_beam as beam
 import tensorflow as tf
 from google.protobuf import json_format, struct_pb2
+from tfx.components.example_gen import base_example_gen_executor as base_executor
 from tfx.components.example_gen import utils as example_gen_utils
 from tfx.components.example_gen import write_split
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
@@ -16,18 +17,31 @@ from tfx.types import artifact_utils
 from tfx.types import standard_component_specs as specs
 from tfx.utils import proto_utils
 
-from components.csv_ingest.parsing import ColumnTypes, CsvInputError, open_text, read_rows, scan
+from components.csv_ingest import sufficiency
+from components.csv_ingest.parsing import ColumnTypes, CsvInputError, open_text, read_rows
 from components.csv_ingest.write import WriteExamplesSplit
 
 COLUMN_TYPES_KEY = "column_types"
+SUFFICIENCY_KEY = "sufficiency"
+DROPPED_CLASSES = "dropped_classes"  # Examples custom property: JSON {class: {split: rows}}
+INPUT_FILES = "input_files"  # Examples custom property: JSON list of the CSV paths read
+_PLAN_KEY = "_ingest_plan"  # exec_properties entry carrying the checked plan into the Beam stage
 
 
-def column_types_from_exec_properties(exec_properties) -> ColumnTypes:
+def _custom_config(exec_properties) -> dict:
     config = example_gen_pb2.CustomConfig()
     json_format.Parse(exec_properties["custom_config"], config)
     struct = struct_pb2.Struct()
     config.custom_config.Unpack(struct)
-    return ColumnTypes.from_dict(json.loads(json_format.MessageToJson(struct))[COLUMN_TYPES_KEY])
+    return json.loads(json_format.MessageToJson(struct))
+
+
+def column_types_from_exec_properties(exec_properties) -> ColumnTypes:
+    return ColumnTypes.from_dict(_custom_config(exec_properties)[COLUMN_TYPES_KEY])
+
+
+def sufficiency_from_exec_properties(exec_properties) -> sufficiency.Sufficiency:
+    return sufficiency.Sufficiency.from_dict(_custom_config(exec_properties).get(SUFFICIENCY_KEY))
 
 
 def _to_example(row: dict) -> tf.train.Example:
@@ -43,28 +57,60 @@ def _to_example(row: dict) -> tf.train.Example:
 
 
 class _ReadTypedCsv(beam.DoFn):
-    def __init__(self, types: ColumnTypes):
-        self._types = types
+    def __init__(self, types: ColumnTypes, dropped: frozenset = frozenset()):
+        self._types, self._dropped = types, dropped
 
     def process(self, path: str):
         with fileio.open(path, "rb") as raw:
             for row in read_rows(open_text(raw, path), self._types, path):
-                yield _to_example(row)
+                if row.get(self._types.label) not in self._dropped:
+                    yield _to_example(row)
+
+
+def _split_buckets(exec_properties) -> tuple[list[str], list[int], example_gen_pb2.SplitConfig]:
+    """Split names and cumulative hash buckets, as the base executor partitions by them."""
+    output_config = example_gen_pb2.Output()
+    proto_utils.json_to_proto(exec_properties[specs.OUTPUT_CONFIG_KEY], output_config)
+    split_config = output_config.split_config
+    names, buckets, total = [], [], 0
+    for split in split_config.splits:
+        total += split.hash_buckets
+        names.append(split.name)
+        buckets.append(total)
+    return names, buckets, split_config
+
+
+def check_input(exec_properties, split_pattern: str) -> dict:
+    """Parses every input file and checks sufficiency, before Beam starts.
+
+    Errors are short and name the file; the rows are counted per class in the split TFX's
+    partition function will put them in. Returns {"files", "dropped"}.
+    """
+    types = column_types_from_exec_properties(exec_properties)
+    rules = sufficiency_from_exec_properties(exec_properties)
+    pattern = f"{exec_properties['input_base'].rstrip('/')}/{split_pattern}"
+    files = sorted(path for path in fileio.glob(pattern) if not fileio.isdir(path))
+    if not files:
+        raise CsvInputError(f"no input file matches {pattern}", pattern)
+    names, buckets, split_config = _split_buckets(exec_properties)
+    counts = sufficiency.ClassCounts()
+    for path in files:
+        with fileio.open(path, "rb") as raw:
+            for row in read_rows(open_text(raw, path), types, path):
+                index = base_executor._PartitionFn(  # TFX's own, so the split is the one it picks
+                    _to_example(row), len(buckets), buckets, split_config)
+                counts.add(names[index], row[types.label])
+    source = files[0] if len(files) == 1 else pattern
+    return {"files": files,
+            "dropped": sufficiency.check(counts, names, rules, source, types.label)}
 
 
 @beam.ptransform_fn
 def _TypedCsvToExample(pipeline, exec_properties, split_pattern):  # noqa: N802 (Beam style)
     types = column_types_from_exec_properties(exec_properties)
-    pattern = f"{exec_properties['input_base'].rstrip('/')}/{split_pattern}"
-    files = fileio.glob(pattern)
-    if not files:
-        raise CsvInputError(f"no input file matches {pattern}")
-    for path in files:  # fail before Beam starts, so the error is short and names the file
-        with fileio.open(path, "rb") as raw:
-            # The whole file: missing labels and empty columns only show at its end.
-            scan(open_text(raw, path), types, path)
-    return pipeline | "Files" >> beam.Create(sorted(files)) | "Parse" >> beam.ParDo(
-        _ReadTypedCsv(types))
+    plan = exec_properties.get(_PLAN_KEY) or check_input(exec_properties, split_pattern)
+    return pipeline | "Files" >> beam.Create(plan["files"]) | "Parse" >> beam.ParDo(
+        _ReadTypedCsv(types, frozenset(plan["dropped"])))
 
 
 def _split_names(exec_properties) -> list[str]:
@@ -86,11 +132,19 @@ class Executor(BaseExampleGenExecutor):
         outputs = output_dict[specs.EXAMPLES_KEY]
         examples = artifact_utils.get_single_instance(outputs)
         examples.split_names = artifact_utils.encode_split_names(_split_names(exec_properties))
+        input_config = example_gen_pb2.Input()
+        proto_utils.json_to_proto(exec_properties[specs.INPUT_CONFIG_KEY], input_config)
+        [split] = input_config.splits
+        plan = check_input(exec_properties, split.pattern)
+        exec_properties = {**exec_properties, _PLAN_KEY: plan}
         with self._make_beam_pipeline() as pipeline:
             splits = self.GenerateExamplesByBeam(pipeline, exec_properties)
             for name, records in splits.items():
                 _ = records | f"WriteSplit[{name}]" >> WriteExamplesSplit(
                     artifact_utils.get_split_uri(outputs, name))
+        examples.set_string_custom_property(
+            DROPPED_CLASSES, json.dumps(plan["dropped"], sort_keys=True))
+        examples.set_string_custom_property(INPUT_FILES, json.dumps(plan["files"]))
         # The artifact facts the base Do records, which StatisticsGen and Transform read.
         payload_format = exec_properties.get(specs.OUTPUT_DATA_FORMAT_KEY)
         if payload_format:

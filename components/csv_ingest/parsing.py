@@ -5,24 +5,31 @@ import csv
 import math
 from dataclasses import dataclass, field
 
-# A line this long is a missing newline or a binary file, not a record; refusing it keeps a
-# single "row" from exhausting a worker's memory further down the pipeline.
-MAX_LINE_BYTES = 1 << 20
+from components.csv_ingest.dialect import (  # noqa: F401  re-exported: the ingestion API
+    MAX_LINE_BYTES,
+    CsvInputError,
+    missing_columns_message,
+    open_text,
+)
+
 MAX_LINES_NAMED = 10
-
-
-class CsvInputError(ValueError):
-    """The input CSV does not match the dataset config."""
 
 
 @dataclass(frozen=True)
 class ColumnTypes:
-    """Which columns are read as numbers and which as strings; other CSV columns are ignored."""
+    """Which columns are read as numbers and which as strings; other CSV columns are ignored.
+
+    `column_names` replace the file's header names (for a first line that is not usable names,
+    or, with `has_header` false, a file without a header line).
+    """
 
     numeric: tuple[str, ...]
     strings: tuple[str, ...]
     missing_values: tuple[str, ...] = ("",)
     label: str = ""  # a row whose label is missing is refused: it can neither train nor evaluate
+    delimiter: str = ","
+    column_names: tuple[str, ...] = ()
+    has_header: bool = True
 
     @classmethod
     def from_dict(cls, raw: dict) -> "ColumnTypes":
@@ -31,12 +38,24 @@ class ColumnTypes:
             strings=tuple(raw.get("strings", ())),
             missing_values=tuple(raw.get("missing_values", ("",))),
             label=raw.get("label", ""),
+            delimiter=raw.get("delimiter", ","),
+            column_names=tuple(raw.get("column_names", ())),
+            has_header=bool(raw.get("has_header", True)),
         )
 
     def to_dict(self) -> dict:
+        """Defaults are left out, so configs that do not use an option serialize as before."""
         raw = {"numeric": list(self.numeric), "strings": list(self.strings),
                "missing_values": list(self.missing_values)}
-        return {**raw, "label": self.label} if self.label else raw
+        optional = {"label": (self.label, ""), "delimiter": (self.delimiter, ","),
+                    "column_names": (list(self.column_names), []),
+                    "has_header": (self.has_header, True)}
+        raw.update({key: value for key, (value, default) in optional.items() if value != default})
+        return raw
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        return self.numeric + self.strings
 
 
 @dataclass
@@ -56,37 +75,37 @@ class _Tally:
 
     def check(self, types: ColumnTypes, source: str) -> None:
         if not self.rows:
-            raise CsvInputError(f"{source}: the file has a header but no data rows")
+            raise CsvInputError(f"{source}: the file has a header but no data rows", source)
         if self.unlabelled_lines:
             lines = self.unlabelled_lines
             named = ", ".join(map(str, lines[:MAX_LINES_NAMED])) + (
                 ", ..." if len(lines) > MAX_LINES_NAMED else "")
             raise CsvInputError(
                 f"{source}: label column '{types.label}' is empty on {len(lines)} row(s), "
-                f"line(s) {named}: rows without a label can neither train nor evaluate")
-        empty = [c for c in types.numeric + types.strings if not self.present.get(c)]
+                f"line(s) {named}: rows without a label can neither train nor evaluate",
+                source, lines[0])
+        empty = [c for c in types.wanted if not self.present.get(c)]
         if empty:
             raise CsvInputError(
                 f"{source}: column(s) {', '.join(empty)} hold no value in any of the "
-                f"{self.rows} rows (nothing to learn from or impute with)")
+                f"{self.rows} rows (nothing to learn from or impute with)", source)
 
 
 def header_positions(header: list[str], types: ColumnTypes, source: str) -> dict[str, int]:
     """Column name -> position; raises naming every configured column the header lacks."""
     if not header or all(not h.strip() for h in header):
-        raise CsvInputError(f"{source}: the file is empty (no header line)")
+        raise CsvInputError(f"{source}: the file is empty (no header line)", source, 1)
     names = [name.strip() for name in header]
     positions = {name: i for i, name in enumerate(names)}
-    wanted = types.numeric + types.strings
-    missing = [c for c in wanted if c not in positions]
+    missing = [c for c in types.wanted if c not in positions]
     if missing:
-        raise CsvInputError(
-            f"{source}: configured column(s) missing from the CSV header: {', '.join(missing)} "
-            f"(header has: {', '.join(header)})")
-    twice = [c for c in wanted if names.count(c) > 1]
+        raise CsvInputError(missing_columns_message(
+            source, header, missing, types.delimiter, types.wanted), source, 1)
+    twice = [c for c in types.wanted if names.count(c) > 1]
     if twice:
-        raise CsvInputError(f"{source}: column(s) {', '.join(twice)} appear twice in the header")
-    return {c: positions[c] for c in wanted}
+        raise CsvInputError(
+            f"{source}:1: column(s) {', '.join(twice)} appear twice in the header", source, 1)
+    return {c: positions[c] for c in types.wanted}
 
 
 def _number(raw: str, column: str, source: str, line: int) -> float:
@@ -99,15 +118,16 @@ def _number(raw: str, column: str, source: str, line: int) -> float:
         raise CsvInputError(
             f"{source}:{line}: column '{column}' is numeric in the dataset config but holds "
             f"{raw[:40]!r}" + ("" if value is None else " (not a finite number; list it in "
-                               "missing_values if it means 'no value')"))
+                               "missing_values if it means 'no value')"), source, line)
     return value
 
 
 def parse_row(cells: list[str], positions: dict[str, int], types: ColumnTypes,
               source: str, line: int) -> dict[str, float | str | None]:
     """One CSV record as {column: float | str | None}; None is a missing value."""
-    if len(cells) < len(positions) and any(p >= len(cells) for p in positions.values()):
-        raise CsvInputError(f"{source}:{line}: row has {len(cells)} cells, fewer than the header")
+    if any(p >= len(cells) for p in positions.values()):
+        raise CsvInputError(
+            f"{source}:{line}: row has {len(cells)} cells, fewer than the header", source, line)
     row: dict[str, float | str | None] = {}
     for column in types.numeric:
         raw = cells[positions[column]].strip()
@@ -118,38 +138,40 @@ def parse_row(cells: list[str], positions: dict[str, int], types: ColumnTypes,
     return row
 
 
-def read_rows(text_lines, types: ColumnTypes, source: str):
-    """Yields parsed rows from an iterable of text lines (header first); file-level checks last."""
-    reader = csv.reader(text_lines)
+def read_numbered_rows(text_lines, types: ColumnTypes, source: str):
+    """Yields (first line of the record, parsed row); file-level checks run after the last row.
+
+    A quoted field may hold delimiters and newlines; such a record spans several lines.
+    """
+    reader = csv.reader(text_lines, delimiter=types.delimiter)
     tally = _Tally()
     try:
-        header = next(reader, [])
+        header = next(reader, []) if types.has_header else []
+        if types.column_names:
+            header = list(types.column_names)
         positions = header_positions(header, types, source)
-        for cells in reader:
+        while True:
+            line = reader.line_num + 1
+            cells = next(reader, None)
+            if cells is None:
+                break
             if not cells or all(not c.strip() for c in cells):
                 continue
-            row = parse_row(cells, positions, types, source, reader.line_num)
-            tally.add(row, reader.line_num, types.label)
-            yield row
+            row = parse_row(cells, positions, types, source, line)
+            tally.add(row, line, types.label)
+            yield line, row
     except csv.Error as err:
-        raise CsvInputError(f"{source}:{reader.line_num}: malformed CSV: {err}") from None
+        raise CsvInputError(f"{source}:{reader.line_num}: malformed CSV: {err}",
+                            source, reader.line_num) from None
     tally.check(types, source)
+
+
+def read_rows(text_lines, types: ColumnTypes, source: str):
+    """Yields parsed rows from an iterable of text lines (header first); file-level checks last."""
+    for _, row in read_numbered_rows(text_lines, types, source):
+        yield row
 
 
 def scan(text_lines, types: ColumnTypes, source: str) -> int:
     """Parses a whole file, raising on the first problem; returns the number of data rows."""
     return sum(1 for _ in read_rows(text_lines, types, source))
-
-
-def open_text(raw, source: str):
-    """UTF-8 text lines from a binary line iterator; undecodable bytes name the file and line."""
-    for number, line in enumerate(raw, 1):
-        if len(line) > MAX_LINE_BYTES:
-            raise CsvInputError(
-                f"{source}:{number}: line is {len(line)} bytes, over the {MAX_LINE_BYTES}-byte "
-                "limit (a missing newline, or not a CSV file?)")
-        try:
-            yield line.decode("utf-8") if isinstance(line, bytes) else line
-        except UnicodeDecodeError as err:
-            raise CsvInputError(
-                f"{source}:{number}: not UTF-8 text ({err.reason} at byte {err.start})") from None

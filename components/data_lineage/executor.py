@@ -16,13 +16,17 @@ from tfx.utils import io_utils
 from components.data_lineage import lineage, provenance
 from components.data_lineage import spec as keys
 from components.data_lineage.artifacts import fact
-from pipeline.digest import sha256_file, tree_digest
+from pipeline.digest import tree_digest
 
 # File names the stock StatisticsGen and ExampleValidator write in each Split-<name> dir
 # (statistics_gen/stats_artifact_utils.py, example_validator/executor.py); importing those
 # modules would pull in tensorflow_data_validation just for two constants.
 STATS_FILE = "FeatureStats.pb"
 ANOMALIES_FILE = "SchemaDiff.pb"
+# Examples custom properties TypedCsvExampleGen records (components/csv_ingest/executor.py;
+# not imported: it pulls in Beam and TFX's ExampleGen).
+INPUT_FILES = "input_files"
+DROPPED_CLASSES = "dropped_classes"
 
 
 def _split_dirs(artifact: types.Artifact) -> Dict[str, str]:
@@ -67,10 +71,20 @@ def _single(input_dict: Dict[str, List[types.Artifact]], key: str):
     return artifact_utils.get_single_instance(artifacts) if artifacts else None
 
 
-def _source_values(source: types.Artifact) -> Dict[str, Any]:
-    """source_files / source_sha256, failing if the files differ from those recorded at start."""
+def _read_files(source: types.Artifact, examples: types.Artifact):
+    """The files ExampleGen read, relative to the RawData directory (None if not recorded)."""
+    read = fact(examples, INPUT_FILES)
+    if not read:
+        return None
+    return [os.path.relpath(path, source.uri) for path in json.loads(read)]
+
+
+def _source_values(source: types.Artifact, examples: types.Artifact) -> Dict[str, Any]:
+    """source_files / source_sha256 of the files the run read, failing if they differ from
+    those recorded at start."""
     files, source_sha256 = lineage.source_files(
-        source.uri, _recorded(source, "sha256"), _recorded(source, "files"))
+        source.uri, _recorded(source, "sha256"), _recorded(source, "files"),
+        _read_files(source, examples))
     return {"source_files": json.dumps(files), "source_sha256": source_sha256}
 
 
@@ -88,7 +102,8 @@ def _examples_values(examples: types.Artifact, schema: types.Artifact) -> Dict[s
         "split_digests": json.dumps(splits["split_digests"], sort_keys=True),
         "split_record_digests": json.dumps(splits["split_record_digests"], sort_keys=True),
         "examples_root_digest": splits["examples_root_digest"],
-        "schema_digest": sha256_file(io_utils.get_only_uri_in_dir(schema.uri)),
+        "schema_digest": lineage.canonical_schema_digest(
+            io_utils.get_only_uri_in_dir(schema.uri)),
     }
 
 
@@ -144,7 +159,8 @@ class Executor(base_executor.BaseExecutor):
         """Fails (raises) if a source file vanished, is unreadable or changed since run start."""
         self._log_startup(input_dict, output_dict, exec_properties)
         values = {
-            **_source_values(_single(input_dict, keys.SOURCE_KEY)),
+            **_source_values(_single(input_dict, keys.SOURCE_KEY),
+                             _single(input_dict, keys.EXAMPLES_KEY)),
             **_examples_values(_single(input_dict, keys.EXAMPLES_KEY),
                                _single(input_dict, keys.SCHEMA_KEY)),
             **_validation_values(_single(input_dict, keys.STATISTICS_KEY),
@@ -152,6 +168,8 @@ class Executor(base_executor.BaseExecutor):
             **_provenance_values(exec_properties, _single(input_dict, keys.TRANSFORM_GRAPH_KEY)),
             "span": _span(_single(input_dict, keys.EXAMPLES_KEY), exec_properties),
         }
+        values[DROPPED_CLASSES] = fact(
+            _single(input_dict, keys.EXAMPLES_KEY), DROPPED_CLASSES, "{}") or "{}"
         values["dataset_version_id"] = lineage.dataset_version_id(
             json.loads(values["source_files"]), json.loads(values["split_record_digests"]),
             values["schema_digest"])

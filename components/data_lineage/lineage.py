@@ -1,13 +1,14 @@
 """DataLineage decisions: source checks, split counts and digests, summaries, dataset version id."""
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import json
 import os
 import struct
 
-from pipeline.digest import root_digest, tree_digest
+from pipeline.digest import TreeDigest, root_digest, sha256_file, tree_digest
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _TFRECORD_HEADER = 12  # uint64 length + uint32 masked CRC of the length
@@ -20,10 +21,20 @@ class SourceFileError(RuntimeError):
     """A raw input file vanished, became unreadable or changed after the run started."""
 
 
-def _digest_source(source_dir: str):
-    """tree_digest of the source dir, with any unreadable file reported by name."""
+def _digest_source(source_dir: str, names: list[str] | None = None) -> TreeDigest:
+    """Digests of the named files under source_dir (every file when `names` is None).
+
+    An unreadable file is reported by name; a named file that is missing is left out, for the
+    recorded-files check to name it.
+    """
     try:
-        return tree_digest(source_dir)
+        if names is None:
+            return tree_digest(source_dir)
+        paths = {name: os.path.join(source_dir, name) for name in names}
+        files = {name: sha256_file(path) for name, path in paths.items()
+                 if os.path.lexists(path) and not os.path.isdir(path)}
+        return TreeDigest(root_digest(files), files,
+                          sum(os.path.getsize(os.path.join(source_dir, n)) for n in files))
     except OSError as err:
         name = err.filename or source_dir
         raise SourceFileError(f"source file unreadable: {name} ({err.strerror or err})") from err
@@ -58,13 +69,20 @@ def _check_recorded_sha256(source_dir: str, current: dict, root: str, recorded: 
         f"source changed since the run started: {names} (recorded sha256 {recorded}, now {root})")
 
 
-def source_files(source_dir: str, recorded_sha256: str = "", recorded_files: str = ""):
-    """Digests every file under source_dir and checks it against what was recorded at run start.
+def source_files(source_dir: str, recorded_sha256: str = "", recorded_files: str = "",
+                 names: list[str] | None = None):
+    """Digests the files a run reads and checks them against what was recorded at run start.
+
+    `names` (relative to source_dir) are the files ExampleGen read; without them, the files
+    recorded at run start; without those, every file under source_dir. Other files beside the
+    data (a dataset config, a run log, a ledger home) are neither digested nor checked.
 
     Returns (files, source_sha256): files is a list of {"name", "uri", "size", "sha256"};
     source_sha256 is the single file's digest, or the root digest when there are several files.
     """
-    tree = _digest_source(source_dir)
+    if names is None and recorded_files:
+        names = [entry["name"] for entry in json.loads(recorded_files)]
+    tree = _digest_source(source_dir, names)
     if recorded_files:
         _check_recorded_files(source_dir, tree.files, json.loads(recorded_files))
     if recorded_sha256:
@@ -75,13 +93,23 @@ def source_files(source_dir: str, recorded_sha256: str = "", recorded_files: str
     return files, files[0]["sha256"] if len(files) == 1 else tree.root
 
 
-def recorded_properties(source_dir: str) -> dict[str, str]:
+def matching_files(source_dir: str, pattern: str) -> list[str]:
+    """Names (relative to source_dir) of the regular files `pattern` matches, sorted."""
+    paths = glob.glob(os.path.join(glob.escape(source_dir), pattern))
+    return sorted(os.path.relpath(p, source_dir) for p in paths if os.path.isfile(p))
+
+
+def recorded_properties(source_dir: str, pattern: str | None = None) -> dict[str, str]:
     """RawData Importer properties to record at run start: {"sha256", "files": JSON}.
 
-    `sha256` is what `source_sha256` will be: the file's own digest when the directory holds one
-    file (so it can be compared with `sha256sum data.csv`), else the root digest.
+    Only files matching `pattern` (ExampleGen's file pattern) are recorded: what the run reads.
+    `sha256` is what `source_sha256` will be: the file's own digest when the run reads one file
+    (so it can be compared with `sha256sum data.csv`), else the root digest.
     """
-    files, source_sha256 = source_files(source_dir)
+    names = matching_files(source_dir, pattern) if pattern else None
+    if names == []:
+        raise SourceFileError(f"no source file matches {os.path.join(source_dir, pattern)}")
+    files, source_sha256 = source_files(source_dir, names=names)
     recorded = [{key: entry[key] for key in ("name", "size", "sha256")} for entry in files]
     return {"sha256": source_sha256, "files": json.dumps(recorded, sort_keys=True)}
 
@@ -170,14 +198,39 @@ def anomaly_names(anomalies_by_split: dict) -> list[str]:
 
 
 def dataset_version_id(source: list[dict], split_digests: dict, schema_digest: str) -> str:
-    """"dsv-" + 16 hex chars of SHA-256 over source file, split and schema digests (by name).
+    """"dsv-" + 16 hex chars of SHA-256 over source file, split and schema digests.
 
-    Pass the splits' record digests, not their file digests, so the id depends on content only.
+    Content only: the source files' digests (not their names or directory), the splits' record
+    digests (not their file digests), and the canonical schema digest (canonical_schema_digest).
     """
     digest = hashlib.sha256()
-    for entry in sorted(source, key=lambda item: item["name"]):
-        digest.update(f"source\0{entry['name']}\0{entry['sha256']}\n".encode())
+    for sha256 in sorted(entry["sha256"] for entry in source):
+        digest.update(f"source\0{sha256}\n".encode())
     for split in sorted(split_digests):
         digest.update(f"split\0{split}\0{split_digests[split]}\n".encode())
     digest.update(f"schema\0{schema_digest}\n".encode())
     return "dsv-" + digest.hexdigest()[:16]
+
+
+def canonical_schema_digest(schema_path: str) -> str:
+    """SHA-256 of a SchemaGen schema with its features and domains in name order.
+
+    SchemaGen lists features in the order its statistics met them, which differs between the
+    in-memory and the multi-processing DirectRunner (and distributed runners); the schema's
+    meaning does not depend on that order, so neither does the dataset version id.
+    """
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    with open(schema_path, encoding="utf-8") as handle:
+        schema = text_format.Parse(handle.read(), schema_pb2.Schema())
+    for repeated in (schema.feature, schema.sparse_feature, schema.weighted_feature,
+                     schema.string_domain):
+        ordered = sorted(repeated, key=lambda item: item.name)
+        del repeated[:]
+        repeated.extend(ordered)
+    for domain in schema.string_domain:
+        values = sorted(domain.value)
+        del domain.value[:]
+        domain.value.extend(values)
+    return hashlib.sha256(schema.SerializeToString(deterministic=True)).hexdigest()

@@ -37,7 +37,8 @@ def _write(tmp_path, text, csv=True):
     ("name: m\npath: d.csv\nlabel: y\nnumeric_features: [a, a]\n", "'a' is listed twice"),
     ("name: m\npath: d.csv\nlabel: y\nnumeric_features: [a]\nslice_by: [b]\n",
      "slice_by column 'b' is not a categorical feature"),
-    ("name: m\npath: d.csv\nlabel: y\nnumeric_features: [a]\ncolour: red\n", "unknown key(s): colour"),
+    ("name: m\npath: d.csv\nlabel: y\nnumeric_features: [a]\ncolour: red\n",
+     "unknown key(s): colour"),
     ("name: 'a b'\npath: d.csv\nlabel: y\nnumeric_features: [a]\n", "must be letters, digits"),
     ("name: m\npath: nope.csv\nlabel: y\nnumeric_features: [a]\n", "data file not found"),
     ("- just\n- a list\n", "expected a mapping"),
@@ -58,3 +59,43 @@ def test_json_config_is_accepted(tmp_path):
     path = tmp_path / "c.json"
     path.write_text('{"name": "m", "path": "d.csv", "label": "y", "numeric_features": ["a"]}')
     assert load_dataset_config(str(path)).numeric_features == ["a"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("delimiter: ';;'\n", "delimiter must be one character"),
+    ("has_header: false\n", "has_header: false needs column_names"),
+    ("column_names: [a, b]\n", "column(s) y are not in column_names"),
+    ("min_split_rows: 0\n", "min_split_rows must be a whole number >= 1, not 0"),
+    ("min_class_rows: many\n", "min_class_rows must be a whole number >= 1, not 'many'"),
+    ("rare_classes: keep\n", "rare_classes must be one of refuse, drop, not 'keep'"),
+])
+def test_bad_dialect_and_sufficiency_options_are_named(tmp_path, extra, message):
+    text = "name: m\npath: d.csv\nlabel: y\nnumeric_features: [a]\n" + extra
+    with pytest.raises(DatasetConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_dataset_config(_write(tmp_path, text))
+
+
+def test_dialect_and_sufficiency_options_are_read(tmp_path):
+    text = ("name: m\npath: d.csv\nlabel: y\nnumeric_features: [a]\ndelimiter: \"\\t\"\n"
+            "min_split_rows: 3\nmin_class_rows: 2\nrare_classes: drop\n")
+    config = load_dataset_config(_write(tmp_path, text))
+    assert (config.delimiter, config.min_split_rows, config.min_class_rows,
+            config.rare_classes) == ("\t", 3, 2, "drop")
+    assert DatasetConfig.from_json(config.to_json()) == config
+
+
+def test_path_naming_a_directory_says_so(tmp_path):
+    (tmp_path / "csvdir").mkdir()
+    text = "name: m\npath: csvdir\nlabel: y\nnumeric_features: [a]\n"
+    with pytest.raises(DatasetConfigError, match="path names a directory, not a CSV file: .*dir"):
+        load_dataset_config(_write(tmp_path, text))
+
+
+def test_path_inside_an_installed_package(tmp_path):
+    text = ("name: iris\npath: pkg:sklearn/datasets/data/iris.csv\nlabel: y\n"
+            "numeric_features: [a]\ncolumn_names: [a, b, c, d, y]\n")
+    config = load_dataset_config(_write(tmp_path, text, csv=False))
+    assert config.path.endswith("sklearn/datasets/data/iris.csv")
+    assert config.file_pattern == "iris.csv"
+    with pytest.raises(DatasetConfigError, match="package 'no_such_pkg' of .* is not installed"):
+        load_dataset_config(_write(tmp_path, text.replace("sklearn", "no_such_pkg"), csv=False))

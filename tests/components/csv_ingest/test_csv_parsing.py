@@ -77,3 +77,61 @@ def test_label_check_names_at_most_ten_lines():
     data = b"kind,mass,island\n" + b",1,Dream\n" * 12 + b"adelie,2,Dream\n"
     with pytest.raises(CsvInputError, match=r"on 12 row\(s\), line\(s\) 2, 3, .*, 11, \.\.\.:"):
         _rows(data.decode(), labelled)
+
+
+def test_utf8_bom_is_stripped_from_the_first_column_name():
+    data = io.BytesIO("\ufeffkind,mass\na,1\n".encode())
+    assert list(read_rows(open_text(data, "f.csv"), TYPES, "f.csv")) == [{"mass": 1.0, "kind": "a"}]
+
+
+def test_utf16_file_is_named_as_such():
+    data = io.BytesIO("kind,mass\na,1\n".encode("utf-16"))
+    with pytest.raises(CsvInputError, match="f.csv:1: the file is UTF-16 text; save it as UTF-8"):
+        list(read_rows(open_text(data, "f.csv"), TYPES, "f.csv"))
+
+
+def test_configured_delimiter_is_used():
+    semicolons = ColumnTypes(numeric=("mass",), strings=("kind",), delimiter=";")
+    assert _rows('kind;mass\n"a;b";1,5\n'.replace("1,5", "1.5"), semicolons) == [
+        {"mass": 1.5, "kind": "a;b"}]
+
+
+def test_header_mismatch_names_the_delimiter_the_file_appears_to_use():
+    with pytest.raises(CsvInputError) as err:
+        _rows("kind;mass\na;1\n")
+    message = str(err.value)
+    assert "missing from the CSV header: mass, kind" in message
+    assert "appears to be ';' (semicolon)-delimited, not ',' (comma)" in message
+    assert 'set `delimiter: ";"` in the dataset config' in message
+    tabs = ColumnTypes(numeric=("mass",), strings=("kind",), delimiter=";")
+    with pytest.raises(CsvInputError, match=r"'\\t' \(tab\)-delimited.*delimiter: \"\\t\""):
+        _rows("kind\tmass\na\t1\n", tabs)
+
+
+def test_unrelated_header_does_not_blame_the_delimiter():
+    with pytest.raises(CsvInputError) as err:
+        _rows("kind,weight\na,1\n")
+    assert "delimited" not in str(err.value)
+
+
+def test_quoted_fields_hold_delimiters_newlines_and_crlf():
+    text = 'kind,mass\r\n"two\r\nlines, and a comma",1\r\n"say ""hi""",2\r\nc,3\r\n'
+    assert _rows(text) == [{"mass": 1.0, "kind": "two\r\nlines, and a comma"},
+                           {"mass": 2.0, "kind": 'say "hi"'}, {"mass": 3.0, "kind": "c"}]
+
+
+def test_error_after_a_multiline_record_names_the_record_first_line():
+    with pytest.raises(CsvInputError, match=r"f.csv:4: column 'mass'") as err:
+        _rows('kind,mass\n"a\nb",1\nc,heavy\n')
+    assert err.value.line == 4 and err.value.source == "f.csv"
+
+
+def test_column_names_replace_an_unusable_header():
+    named = ColumnTypes(numeric=("mass",), strings=("kind",),
+                        column_names=("mass", "width", "kind"))
+    assert _rows("150,4,setosa\n1.5,2,0\n", named) == [{"mass": 1.5, "kind": "0"}]
+    headless = ColumnTypes(numeric=("mass",), strings=("kind",), column_names=("kind", "mass"),
+                           has_header=False)
+    assert _rows("a,1\nb,2\n", headless) == [{"mass": 1.0, "kind": "a"},
+                                             {"mass": 2.0, "kind": "b"}]
+    assert ColumnTypes.from_dict(headless.to_dict()) == headless

@@ -119,8 +119,12 @@ def source_copy(lineage_data, tmp_path) -> str:
     return shutil.copytree(lineage_data["source"], str(tmp_path / "source"))
 
 
-def _run_lineage(data: dict, source: str, exec_properties: dict, recorded: dict | None = None):
-    """Runs the DataLineage executor on the fixture artifacts; returns the DatasetVersion."""
+def _run_lineage(data: dict, source: str, exec_properties: dict, recorded: dict | None = None,
+                 read_files: list[str] | None = None):
+    """Runs the DataLineage executor on the fixture artifacts; returns the DatasetVersion.
+
+    `read_files` (names in `source`) are recorded on the Examples as the files ExampleGen read.
+    """
     from tfx.types import artifact_utils, standard_artifacts
 
     from components.data_lineage.artifacts import DatasetVersion, RawData
@@ -136,9 +140,13 @@ def _run_lineage(data: dict, source: str, exec_properties: dict, recorded: dict 
     raw = make(RawData, source)
     for name, value in (recorded or {}).items():
         setattr(raw, name, value)
+    examples = make(standard_artifacts.Examples, data["examples"], True)
+    if read_files is not None:
+        examples.set_string_custom_property(
+            "input_files", json.dumps([os.path.join(source, name) for name in read_files]))
     inputs = {
         "source": [raw],
-        "examples": [make(standard_artifacts.Examples, data["examples"], True)],
+        "examples": [examples],
         "statistics": [make(standard_artifacts.ExampleStatistics, data["statistics"], True)],
         "schema": [make(standard_artifacts.Schema, data["schema"])],
         "anomalies": [make(standard_artifacts.ExampleAnomalies, data["anomalies"], True)],
@@ -151,7 +159,7 @@ def _run_lineage(data: dict, source: str, exec_properties: dict, recorded: dict 
 
 @pytest.fixture(scope="session")
 def run_lineage():
-    """run_lineage(data, source_dir, exec_properties, recorded=None) -> DatasetVersion."""
+    """run_lineage(data, source_dir, exec_properties, recorded=None, read_files=None)."""
     return _run_lineage
 
 

@@ -79,8 +79,32 @@ def test_split_record_digests_are_order_independent_content_sums(version, lineag
     assert json.loads(version.split_record_digests) == expected
 
 
-def test_schema_digest_is_sha256_of_schema_file(version, lineage_data):
-    assert version.schema_digest == _sha(os.path.join(lineage_data["schema"], "schema.pbtxt"))
+def test_schema_digest_ignores_the_order_schemagen_listed_features_in(version, lineage_data,
+                                                                      tmp_path):
+    """The multi-processing runner's SchemaGen lists features in another order: same digest."""
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    from components.data_lineage.lineage import canonical_schema_digest
+
+    path = os.path.join(lineage_data["schema"], "schema.pbtxt")
+    assert version.schema_digest == canonical_schema_digest(path)
+    with open(path) as handle:
+        schema = text_format.Parse(handle.read(), schema_pb2.Schema())
+    assert len(schema.feature) > 2 and len(schema.string_domain) >= 1
+    shuffled = schema_pb2.Schema()
+    shuffled.CopyFrom(schema)
+    del shuffled.feature[:]
+    shuffled.feature.extend(reversed(schema.feature))
+    for domain in shuffled.string_domain:
+        domain.value[:] = list(reversed(domain.value))
+    other = tmp_path / "schema.pbtxt"
+    other.write_text(text_format.MessageToString(shuffled))
+    assert other.read_bytes() != open(path, "rb").read()
+    assert canonical_schema_digest(str(other)) == version.schema_digest
+    shuffled.feature[0].presence.min_count += 1  # a real change still changes it
+    other.write_text(text_format.MessageToString(shuffled))
+    assert canonical_schema_digest(str(other)) != version.schema_digest
 
 
 def test_missing_counts_are_summed_over_splits(version, lineage_data):
@@ -144,7 +168,7 @@ def test_span_and_typed_properties(version):
 
 
 def test_dataset_version_id_is_content_derived(version, lineage_data):
-    lines = [f"source\0data.csv\0{json.loads(version.source_files)[0]['sha256']}\n"]
+    lines = [f"source\0{json.loads(version.source_files)[0]['sha256']}\n"]
     records = json.loads(version.split_record_digests)
     lines += [f"split\0{s}\0{d}\n" for s, d in sorted(records.items())]
     lines.append(f"schema\0{version.schema_digest}\n")

@@ -114,6 +114,8 @@ def test_dataset_version_id_changes_with_every_input():
                                               {"train": "2" * 64}, "3" * 64)
     assert base != lineage.dataset_version_id(source, {"train": "4" * 64}, "3" * 64)
     assert base != lineage.dataset_version_id(source, {"train": "2" * 64}, "4" * 64)
+    renamed = [{"name": "elsewhere/data.csv", "sha256": "1" * 64}]  # same bytes, other place
+    assert base == lineage.dataset_version_id(renamed, {"train": "2" * 64}, "3" * 64)
 
 
 def _git(repo, *args):
