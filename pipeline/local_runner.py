@@ -64,12 +64,13 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     with `{SPAN}` always run (resolving the span needs TFX). `settings` (keys, allowed
     signers, serving root) default to those of the home.
     """
-    from pipeline import run_cache
+    from pipeline import provenance, run_cache
 
     settings = settings or resolve(home=paths.home)
     if settings.home != os.path.abspath(paths.home):
         raise ValueError(f"settings are for home {settings.home}, the run is in {paths.home}")
 
+    provenance.start_run()  # git is read once for this run: run key, DatasetVersion, manifest
     os.makedirs(paths.home, exist_ok=True)
     name = pipeline_name_for(dataset)
     started = time.monotonic()
@@ -110,15 +111,16 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
     # Heavy, so only the commands that run pipelines pay for it; not `tfx.v1`, whose
     # cloud extensions (google-cloud-aiplatform) add seconds a local run never uses.
     from tfx.orchestration import metadata
-    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-    from pipeline.metadata import sqlite_spec
+    from pipeline import recovery
+    from pipeline.metadata import open_store, sqlite_spec
     from pipeline.pipeline import create_pipeline
     from pipeline.results import approval_decision, headline_accuracy, latest_pushed_model
 
     started = time.monotonic() - checked
     source_dir, span = resolve_span(dataset)
-    LocalDagRunner().run(create_pipeline(
+    # Runs left RUNNING by a dead process are failed and cleaned up first (pipeline/recovery.py).
+    recovery.run_local(create_pipeline(
         pipeline_name=name,
         pipeline_root=os.path.join(paths.pipeline_root, name),
         dataset=dataset,
@@ -135,7 +137,7 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
         train_steps=train_steps,
         model_signing_key=model_key,
         **pipeline_options,
-    ))
+    ), paths.home, open_store(sqlite_spec(paths.metadata_path)))
     return RunSummary(
         pipeline_name=name,
         pipeline_root=os.path.join(paths.pipeline_root, name),

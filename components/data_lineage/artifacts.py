@@ -10,6 +10,8 @@ import os
 
 from tfx.types.artifact import Artifact, Property, PropertyType
 
+from pipeline import properties
+
 DIALECT = os.environ.get("LEDGER_ARTIFACT_DIALECT", "mlmd")
 if DIALECT not in ("mlmd", "kfp"):
     raise ValueError(f"LEDGER_ARTIFACT_DIALECT must be 'mlmd' or 'kfp', not {DIALECT!r}")
@@ -58,10 +60,5 @@ class DatasetVersion(Artifact):
 
 
 def fact(artifact: Artifact, name: str, default=None):
-    """A recorded fact of a RawData/DatasetVersion artifact, typed property or custom property."""
-    mlmd = artifact.mlmd_artifact
-    for values in (mlmd.properties, mlmd.custom_properties):
-        if name in values:
-            value = values[name]
-            return getattr(value, value.WhichOneof("value")) if value.WhichOneof("value") else default
-    return default
+    """A recorded fact of a TFX artifact: typed property, else custom (pipeline/properties)."""
+    return properties.read(artifact.mlmd_artifact, name, default)

@@ -13,9 +13,10 @@ from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from components.data_lineage import lineage, provenance
+from components.data_lineage import lineage
 from components.data_lineage import spec as keys
 from components.data_lineage.artifacts import fact
+from pipeline import provenance
 from pipeline.digest import tree_digest
 
 # File names the stock StatisticsGen and ExampleValidator write in each Split-<name> dir
@@ -41,15 +42,6 @@ def _read_split_protos(artifact: types.Artifact, file_name: str, proto_class) ->
         with fileio.open(os.path.join(split_dir, file_name), "rb") as handle:
             protos[split] = proto_class.FromString(handle.read())
     return protos
-
-
-def _recorded(artifact: types.Artifact, name: str) -> str:
-    """A RawData property recorded at run start: typed first, then custom, else ""."""
-    if name in (artifact.PROPERTIES or {}) and name in artifact.mlmd_artifact.properties:
-        return getattr(artifact, name)
-    if artifact.has_custom_property(name):
-        return artifact.get_string_custom_property(name)
-    return ""
 
 
 def _write(artifact: types.Artifact, name: str, value) -> None:
@@ -83,7 +75,7 @@ def _source_values(source: types.Artifact, examples: types.Artifact) -> Dict[str
     """source_files / source_sha256 of the files the run read, failing if they differ from
     those recorded at start."""
     files, source_sha256 = lineage.source_files(
-        source.uri, _recorded(source, "sha256"), _recorded(source, "files"),
+        source.uri, fact(source, "sha256", ""), fact(source, "files", ""),
         _read_files(source, examples))
     return {"source_files": json.dumps(files), "source_sha256": source_sha256}
 
@@ -120,7 +112,7 @@ def _validation_values(statistics: types.Artifact, anomalies) -> Dict[str, Any]:
 
 def _provenance_values(exec_properties: Dict[str, Any], graph) -> Dict[str, Any]:
     """Processing steps stamped with the code revision, module digests, library versions."""
-    revision, dirty = provenance.code_revision()
+    revision = provenance.code_revision()
     modules = provenance.module_digests(
         json.loads(exec_properties.get(keys.MODULE_PATHS_KEY) or "[]"))
     steps = provenance.parse_steps(exec_properties.get(keys.PROCESSING_STEPS_KEY))
@@ -129,8 +121,8 @@ def _provenance_values(exec_properties: Dict[str, Any], graph) -> Dict[str, Any]
             "artifact": keys.TRANSFORM_GRAPH_KEY, "uri": graph.uri,
             "sha256": tree_digest(graph.uri).root})
     return {
-        "processing_steps": json.dumps(provenance.stamp_steps(steps, revision, dirty, modules)),
-        "code_revision": revision, "code_dirty": dirty,
+        "processing_steps": json.dumps(provenance.stamp_steps(steps, revision, modules)),
+        "code_revision": revision.commit, "code_dirty": int(revision.dirty),
         "library_versions": json.dumps(provenance.library_versions(), sort_keys=True),
     }
 

@@ -32,11 +32,25 @@ class Executor(base_executor.BaseExecutor):
             model.uri, path_utils.is_old_model_artifact(model))
         examples = input_dict.get(keys.EXAMPLES_KEY)
         pattern = examples_pattern(examples[0], split) if examples else None
-        verdict = validation.validate(model_path, pattern, settings)
+        verdict = validation.validate(model_path, pattern, settings, self._work_root())
         if verdict.blessed and verdict.warmup:
             warmup.write_warmup_model(model_path, blessing.uri, verdict.warmup)
             blessing.set_int_custom_property(warmup.HAS_MODEL_KEY, 1)
         record_verdict(blessing, verdict)
+
+
+    def _work_root(self) -> str | None:
+        """The execution's temp dir in the pipeline root, when local; None means the system's.
+
+        A validation killed with its process (kill -9 runs no `finally`) leaves its work dir
+        there, with the execution it belongs to, for the next run's recovery to remove
+        (pipeline/recovery.py); in /tmp nothing would.
+        """
+        try:
+            tmp_dir = self._get_tmp_dir()
+        except RuntimeError:  # no executor context: a direct call
+            return None
+        return None if "://" in tmp_dir else tmp_dir
 
 
 def settings_from(exec_properties: Dict[str, Any]) -> tuple[validation.ValidationSettings, str]:

@@ -46,11 +46,15 @@ class Verdict:
     warmup: list = field(default_factory=list)  # (PredictRequest, PredictResponse) pairs
 
 
-def validate(model_path: str, examples_pattern: str | None, settings: ValidationSettings
-             ) -> Verdict:
-    """Run the whole validation; never raises for a bad model, the Verdict says why instead."""
+def validate(model_path: str, examples_pattern: str | None, settings: ValidationSettings,
+             work_root: str | None = None) -> Verdict:
+    """Run the whole validation; never raises for a bad model, the Verdict says why instead.
+
+    The server's work dir (model symlink, log) is made under `work_root` (default: the
+    system's temp dir) and removed when validation ends.
+    """
     verdict, server = Verdict(), None
-    with tempfile.TemporaryDirectory(prefix="infra_validation_") as work_dir:
+    with tempfile.TemporaryDirectory(prefix="infra_validation_", dir=work_root) as work_dir:
         try:
             server, endpoint = _new_server(model_path, settings, work_dir)
             with server, supervisor.sigterm_raises():

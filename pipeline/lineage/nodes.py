@@ -7,6 +7,8 @@ import json
 from google.protobuf import json_format
 from ml_metadata.proto import metadata_store_pb2 as pb
 
+from pipeline import properties
+
 from .records import Node
 
 # Kubeflow stores our custom types under their import path (components/data_lineage/artifacts.py).
@@ -60,11 +62,9 @@ def facts_of(node) -> dict:
 
 def fact(node, name: str, default=None):
     """One fact of an artifact/execution proto, from properties or custom_properties."""
-    for table in (node.properties, node.custom_properties):
-        if name in table:
-            found = value_of(table[name])
-            return default if found is None else found
-    return default
+    found = properties.value(node, name)
+    found = None if found is None else value_of(found)
+    return default if found is None else found
 
 
 def _artifact_label(type_name: str, name: str, uri: str, facts: dict, node_id: int) -> str:

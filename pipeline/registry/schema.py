@@ -8,6 +8,8 @@ import re
 from ml_metadata import errors
 from ml_metadata.proto import metadata_store_pb2 as pb
 
+from pipeline import properties
+
 MODEL = "Model"
 MODEL_VERSION = "ModelVersion"
 STAGE_TRANSITION = "StageTransition"
@@ -108,12 +110,7 @@ def version_artifact(
 
 def prop(node, name: str, default=""):
     """A typed or custom property value of an artifact/execution/context, or `default`."""
-    for table in (node.properties, node.custom_properties):
-        if name in table:
-            value = table[name]
-            kind = value.WhichOneof("value")
-            return getattr(value, kind) if kind else default
-    return default
+    return properties.read(node, name, default)
 
 
 def json_prop(node, name: str) -> dict:

@@ -44,31 +44,47 @@ def reliability_work(tmp_path_factory):
 
 @dataclass(frozen=True)
 class RecoveredHome:
-    """A home killed twice (training, mid-push), then rerun while a second run races it."""
+    """A home killed three times (training, validating, mid-push), then rerun while a second run
+    races it."""
 
     paths: object
     leftovers_before_rerun: list
     killed_models: list  # Model ids the killed runs trained: each must end with one version
     seconds: float  # the whole chain: two killed runs, then the rerun racing a new run
     facts: dict
+    after_kills: dict = None  # kill point -> (its active executions, its unfinished outputs)
 
 
 @pytest.fixture(scope="session")
 def recovered_home(reliability_work) -> RecoveredHome:
-    """The CI fault chain and concurrency case in one: the recovering rerun races a new run."""
+    """The CI fault chain and concurrency case in one: the recovering rerun races a new run.
+
+    After each kill, the killed node's execution is RUNNING (crash() checks it); the next run
+    must fail it and remove its partial outputs, InfraValidator work dir included.
+    """
     from reliability_faults import KillPoint, crash, ledger_facts
     from reliability_runs import finish, start_run, wait_no_tagged_processes
-    from reliability_state import leftovers, trained_models
+    from reliability_state import (
+        active_executions,
+        leftovers,
+        trained_models,
+        unfinished_outputs,
+    )
 
     from pipeline.paths import LedgerPaths
 
     started = time.monotonic()
     paths = LedgerPaths(os.path.join(reliability_work, "recovered-home"))
-    for point in (KillPoint("LedgerTrainer", "mid", 3.0), KillPoint("VersionedPusher", "rename")):
+    after_kills = {}
+    for point in (KillPoint("LedgerTrainer", "mid", 3.0),
+                  KillPoint("LedgerInfraValidator", "server"),
+                  KillPoint("VersionedPusher", "rename")):
         crash(point, paths, reliability_work)
+        after_kills[point.name] = (active_executions(paths), unfinished_outputs(paths))
     staged, killed = leftovers(paths), trained_models(paths)
     runs = [start_run(paths.home, reliability_work, train_steps=n) for n in (200, 250)]
     for run in runs:
         finish(run)
         assert wait_no_tagged_processes(run.tag) == [], "a run left a process behind"
-    return RecoveredHome(paths, staged, killed, time.monotonic() - started, ledger_facts(paths))
+    return RecoveredHome(paths, staged, killed, time.monotonic() - started, ledger_facts(paths),
+                         after_kills)

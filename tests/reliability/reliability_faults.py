@@ -17,6 +17,7 @@ from reliability_runs import (
     wait_no_tagged_processes,
 )
 from reliability_state import (
+    active_executions,
     approval_decisions,
     last_state,
     ledger_verify,
@@ -25,6 +26,7 @@ from reliability_state import (
     registry,
     served_versions,
     trained_models,
+    unfinished_outputs,
     versions_by_model,
 )
 
@@ -124,6 +126,8 @@ def ledger_facts(paths: LedgerPaths) -> dict:
     return {
         "unfinished": {n: s for n, s in ((n, last_state(paths, n)) for n in node_executions(paths))
                        if s not in DONE},
+        "active": active_executions(paths),  # of any run, killed ones included
+        "unfinished_outputs": unfinished_outputs(paths),
         "versions": sorted(v for vs in by_model.values() for v in vs),
         "by_model": by_model,
         "trained": trained_models(paths),

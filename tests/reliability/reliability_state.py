@@ -111,3 +111,32 @@ def trained_models(paths: LedgerPaths) -> list[int]:
     model_type = mlmd.get_artifact_type("Model").id
     return sorted(a.id for a in mlmd.get_artifacts_by_id(sorted(ids))
                   if a.type_id == model_type and a.state == pb.Artifact.LIVE)
+
+
+def active_executions(paths: LedgerPaths) -> list[tuple[str, int, str]]:
+    """(node, execution id, state) of every execution still NEW or RUNNING, in any run."""
+    return [(node, e.id, STATE[e.last_known_state])
+            for node, executions in node_executions(paths).items() for e in executions
+            if e.last_known_state in (pb.Execution.NEW, pb.Execution.RUNNING)]
+
+
+def unfinished_outputs(paths: LedgerPaths, pipeline: str = "ledger-penguins") -> list[str]:
+    """What executions that did not complete left in the pipeline root: output directories,
+    executor temp dirs, and any InfraValidator work dir wherever it is."""
+    root = os.path.join(paths.pipeline_root, pipeline)
+    done = (pb.Execution.COMPLETE, pb.Execution.CACHED)
+    found = []
+    for node, executions in node_executions(paths).items():
+        node_dir = os.path.join(root, node)
+        keys = os.listdir(node_dir) if os.path.isdir(node_dir) else []
+        keys = [k for k in keys if k != ".system"]
+        for execution in executions:
+            if execution.last_known_state in done:
+                continue
+            candidates = [os.path.join(node_dir, k, str(execution.id)) for k in keys]
+            candidates.append(os.path.join(node_dir, ".system", "executor_execution",
+                                           str(execution.id)))
+            found += [c for c in candidates if os.path.exists(c)]
+    for parent, dirs, _ in os.walk(root):
+        found += [os.path.join(parent, d) for d in dirs if d.startswith("infra_validation_")]
+    return sorted(set(found))

@@ -1,13 +1,16 @@
 """kill -9 of `ledger run` during each component, then a rerun: it completes with nothing lost."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from reliability_faults import ALL_POINTS, crash, recover
 
 from pipeline.paths import LedgerPaths
 
 pytestmark = pytest.mark.pipeline
-CI_POINTS = ("LedgerTrainer (mid)", "VersionedPusher (rename)")  # run by the recovered_home fixture
+# Run by the recovered_home fixture:
+CI_POINTS = ("LedgerTrainer (mid)", "LedgerInfraValidator (server)", "VersionedPusher (rename)")
 
 
 def _assert_recovered(facts: dict, model_id: int, outcome) -> int:
@@ -18,6 +21,8 @@ def _assert_recovered(facts: dict, model_id: int, outcome) -> int:
     outcome(lost=lost, detail=f"model {model_id} -> versions {versions}; served "
                               f"{facts['served']}; deploy records {facts['deployed_records']}")
     assert facts["unfinished"] == {}
+    assert facts["active"] == [], "an execution of a killed run is still RUNNING"
+    assert facts["unfinished_outputs"] == [], "a killed execution's partial output survived"
     assert facts["verify"][0] == 0, facts["verify"][1]
     assert facts["leftovers"] == [], "partial push directories survived the rerun"
     assert facts["duplicate_registrations"] == {} and facts["trained_unregistered"] == []
@@ -29,8 +34,15 @@ def _assert_recovered(facts: dict, model_id: int, outcome) -> int:
 
 
 def test_two_kills_in_a_row_then_rerun(recovered_home, outcome):
-    """CI form: killed while training, then mid-push (staged, not renamed), then rerun."""
+    """CI form: killed while training, while validating (model server up), then mid-push
+    (staged, not renamed), then rerun."""
     assert recovered_home.leftovers_before_rerun, "the mid-push kill left no staging directory"
+    for point, (active, partial) in recovered_home.after_kills.items():
+        node = point.split(" ")[0]
+        assert [n for n, _, _ in active] == [node], f"{point}: not left RUNNING by the kill"
+        assert partial, f"{point}: the kill left nothing to clean up (the test could not fail)"
+    _, validating = recovered_home.after_kills["LedgerInfraValidator (server)"]
+    assert any(os.path.basename(p).startswith("infra_validation_") for p in validating)
     [model_id] = recovered_home.killed_models
     _assert_recovered(recovered_home.facts, model_id, outcome)
     outcome(detail=f"2 kills + rerun racing a new run: {recovered_home.seconds:.0f} s; "

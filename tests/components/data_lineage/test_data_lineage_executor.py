@@ -153,11 +153,17 @@ def test_library_versions(version):
     import tensorflow_transform
     import tfx
 
-    assert json.loads(version.library_versions) == {
+    from pipeline import provenance
+
+    versions = json.loads(version.library_versions)
+    assert versions == provenance.library_versions()  # the list the Trainer's manifest records
+    assert {k: versions[k] for k in ("tfx", "tensorflow", "tensorflow-data-validation",
+                                     "tensorflow-transform", "apache-beam", "python")} == {
         "tfx": tfx.__version__, "tensorflow": tensorflow.__version__,
-        "tensorflow_data_validation": tensorflow_data_validation.__version__,
-        "tensorflow_transform": tensorflow_transform.__version__,
-        "apache_beam": apache_beam.__version__, "python": "%d.%d.%d" % sys.version_info[:3]}
+        "tensorflow-data-validation": tensorflow_data_validation.__version__,
+        "tensorflow-transform": tensorflow_transform.__version__,
+        "apache-beam": apache_beam.__version__, "python": "%d.%d.%d" % sys.version_info[:3]}
+    assert "tensorflow-model-analysis" in versions and "ml-metadata" in versions
 
 
 def test_span_and_typed_properties(version):

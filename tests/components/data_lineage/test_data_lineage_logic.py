@@ -12,7 +12,8 @@ import sys
 import pytest
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
-from components.data_lineage import lineage, provenance
+from components.data_lineage import lineage
+from pipeline import provenance
 
 
 def _write_records(path: str, payloads: list[bytes], compress: bool) -> None:
@@ -126,16 +127,20 @@ def test_code_revision_clean_dirty_and_unversioned(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "code.py").write_text("x = 1\n")
-    assert provenance.code_revision(str(repo)) == ("unversioned", 0)  # not a checkout
+    revision = provenance.CodeRevision
+    assert provenance.code_revision(str(repo)) == revision("unversioned", False)  # not a checkout
     _git(repo, "init", "-q")
     _git(repo, "add", "code.py")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
                           text=True).stdout.strip()
     assert len(head) == 40
-    assert provenance.code_revision(str(repo)) == (head, 0)
+    provenance.start_run()
+    assert provenance.code_revision(str(repo)) == revision(head, False)
     (repo / "code.py").write_text("x = 2\n")
-    assert provenance.code_revision(str(repo)) == (head, 1)
+    assert provenance.code_revision(str(repo)) == revision(head, False)  # read once per run
+    provenance.start_run()
+    assert provenance.code_revision(str(repo)) == revision(head, True)
 
 
 def test_module_digests_resolve_dotted_attribute_and_file(tmp_path):
@@ -155,7 +160,7 @@ def test_steps_keep_order_and_attach_modules_and_outputs():
     steps = provenance.attach_output(steps, "transform", {"uri": "/g", "sha256": "s"})
     modules = [{"module": "pkg.prep", "file": "pkg/prep.py", "sha256": "m"},
                {"module": "other", "file": "other.py", "sha256": "o"}]
-    stamped = provenance.stamp_steps(steps, "abc", 1, modules)
+    stamped = provenance.stamp_steps(steps, provenance.CodeRevision("abc", True), modules)
     assert [s["name"] for s in stamped] == ["ExampleGen", "Transform", "modules"]
     assert stamped[0]["modules"] == [] and stamped[1]["modules"] == modules[:1]
     assert stamped[2]["modules"] == modules[1:]
@@ -164,9 +169,38 @@ def test_steps_keep_order_and_attach_modules_and_outputs():
 
 
 def test_logic_modules_import_no_tfx_or_tensorflow():
-    code = ("import sys, components.data_lineage.lineage, components.data_lineage.provenance\n"
+    code = ("import sys, components.data_lineage.lineage, pipeline.provenance, pipeline.properties\n"
             "print([m for m in sys.modules if m.split('.')[0] in ('tfx', 'tensorflow')])")
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_git_runs_once_for_run_key_lineage_and_manifest(monkeypatch):
+    """The three readers of the revision in one run share one pair of git calls."""
+    from components.ledger_trainer import manifest
+    from pipeline import run_cache
+    from pipeline.config import load_dataset_config
+    from pipeline.paths import DEFAULT_DATASET_CONFIG
+
+    calls = []
+    real_run = subprocess.run
+
+    def counting_run(command, *args, **kwargs):
+        if command[:1] == ["git"]:
+            calls.append(command)
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    provenance.start_run()
+    dataset = load_dataset_config(DEFAULT_DATASET_CONFIG)
+    key = run_cache.run_key(dataset, {"sha256": "x"}, {})
+    made = manifest.build_run_manifest(
+        run_fn="models.model.run_fn", hyperparameters={}, train_steps=1, eval_steps=1,
+        dataset_version_id="dsv-0", examples_uri="", transform_graph_uri="", model_digest="")
+    stamped = provenance.stamp_steps([{"name": "x"}], provenance.code_revision(), [])
+    assert len(calls) == 2  # rev-parse HEAD and status --porcelain, once
+    assert made["code_revision"]["commit"] == stamped[0]["code_revision"]
+    assert key.parts["revision"]
+    assert made["module"]["file"] == "models/model.py"  # relative, as in the DatasetVersion
