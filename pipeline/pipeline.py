@@ -14,7 +14,7 @@ from tfx.proto import trainer_pb2
 from tfx.types import Channel, standard_artifacts
 
 from components.csv_ingest.component import TypedCsvExampleGen
-from components.csv_ingest.parsing import ColumnTypes
+from components.csv_ingest.check import column_types
 from components.csv_ingest.sufficiency import Sufficiency
 from components.data_lineage.artifacts import RawData
 from components.data_lineage.component import DataLineage
@@ -60,12 +60,8 @@ def data_components(dataset, data_root, source_properties: dict | None = None,
         source_uri=source_dir or data_root, artifact_type=RawData, reimport=False,
         properties=source_properties or {}).with_id("RawDataImporter")
     example_gen = TypedCsvExampleGen(
-        input_base=data_root, file_pattern=dataset.file_pattern, column_types=ColumnTypes(
-            numeric=tuple(dataset.numeric_features),
-            strings=(dataset.label, *dataset.categorical_features),
-            missing_values=tuple(dataset.missing_values), label=dataset.label,
-            delimiter=dataset.delimiter, column_names=tuple(dataset.column_names),
-            has_header=dataset.has_header),
+        input_base=data_root, file_pattern=dataset.file_pattern,
+        column_types=column_types(dataset),
         sufficiency=Sufficiency(dataset.min_split_rows, dataset.min_class_rows,
                                 dataset.rare_classes))
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
