@@ -13,8 +13,8 @@ from tfx.orchestration.pipeline import Pipeline
 from tfx.proto import trainer_pb2
 from tfx.types import Channel, standard_artifacts
 
-from components.csv_ingest.component import TypedCsvExampleGen
 from components.csv_ingest.check import column_types
+from components.csv_ingest.component import TypedCsvExampleGen
 from components.csv_ingest.sufficiency import Sufficiency
 from components.data_lineage.artifacts import RawData
 from components.data_lineage.component import DataLineage

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from ml_metadata.proto import metadata_store_pb2
@@ -58,4 +59,26 @@ def test_text_in_numeric_column_is_named(tmp_path, pipeline_runner):
     assert run.error is not None
     message = str(run.error)
     assert "bill_length_mm" in message and "forty-one" in message and ":8:" in message
+    _assert_nothing_pushed(paths)
+
+
+def test_one_data_row_is_refused_at_ingestion_naming_split_and_counts(tmp_path, pipeline_runner):
+    """Once passed ingestion, wrote an empty eval split and failed in Transform (KeyError)."""
+    lines = _penguin_lines()
+    run, paths = _run_with_csv(tmp_path, lines[:2], pipeline_runner)
+    message = str(run.error)
+    assert re.search(r"data.csv: split 'train' would get [01] row\(s\), fewer than "
+                     r"min_split_rows=10 \(rows per split: train ([01]), eval ([01])\)", message)
+    assert sorted(re.findall(r"(?:train|eval) ([01])\)?[,;]", message)) == ["0", "1"]
+    _assert_nothing_pushed(paths)
+
+
+def test_label_seen_once_is_refused_naming_class_and_counts(tmp_path, pipeline_runner):
+    """Once trained silently, or crashed the Trainer: 'label value of -1 outside [0, 3)'."""
+    lines = _penguin_lines()
+    lines.append(lines[5].replace("Adelie", "Rockhopper", 1))
+    run, paths = _run_with_csv(tmp_path, lines, pipeline_runner)
+    message = str(run.error)
+    assert "label column 'species': class(es) 'Rockhopper' (1 row(s): train " in message
+    assert "rare_classes: drop" in message
     _assert_nothing_pushed(paths)
