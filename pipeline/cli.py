@@ -12,7 +12,7 @@ from pipeline.paths import DEFAULT_DATASET_CONFIG
 # module level, so registry and lineage commands stay fast.
 COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
                    "pipeline.commands.lineage", "pipeline.commands.serve",
-                   "pipeline.commands.monitor")
+                   "pipeline.commands.monitor", "pipeline.commands.ui")
 
 
 @click.group()

@@ -1,0 +1,68 @@
+"""`ledger ui`: serve the read-only web app over the MLMD store on a local port."""
+
+from __future__ import annotations
+
+import errno
+import json
+import socket
+
+import click
+
+from pipeline import metadata, paths
+from pipeline.commands.errors import one_line_errors
+from pipeline.lineage import LineageError
+from pipeline.registry import chain
+
+DEFAULT_PORT = 8600
+SIGNING_KEY_ENV = "LEDGER_SIGNING_KEY"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port), or one clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
+        raise click.ClickException(f"port {port} on {host} {why}") from None
+    sock.listen(128)
+    return sock
+
+
+@click.command("ui")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port, printed at start).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; the default keeps the app on this machine.")
+@click.option("--home", default=None, help="Ledger home (default $LEDGER_HOME or .ledger/).")
+@click.option("--metadata", "metadata_spec", default=None,
+              help='MLMD connection spec, e.g. {"sqlite": PATH}.')
+@click.option("--signing-key-env", default=SIGNING_KEY_ENV, show_default=True,
+              help="Environment variable holding the HMAC key of the governance log.")
+@one_line_errors(LineageError)
+def ui_command(port, host, home, metadata_spec, signing_key_env):
+    """Serve the registry, versions, evidence and lineage as a read-only local web app."""
+    import uvicorn
+
+    from pipeline.lineage.api import Lineage
+    from pipeline.ui.app import create_app
+
+    layout = paths.ledger_home(home)
+    if metadata_spec:
+        json.loads(metadata_spec)
+    spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
+    lineage = Lineage.open(spec, layout)
+    lineage.key_env = signing_key_env
+    app = create_app(lineage, chain.signing_key(signing_key_env))
+    sock = bind(host, port)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"ledger ui: http://{shown}:{bound}/ (read-only; Ctrl-C stops)", err=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server.run(sockets=[sock])
+
+
+COMMANDS = [ui_command]

@@ -1,0 +1,108 @@
+"""Audit bundle of one version: governance log, lineage and evidence in one JSON document that
+`ledger verify --bundle` re-checks offline (hash chain, anchor, HMACs, digests)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timezone
+
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline.registry import Transition, chain, log, schema
+
+FORMAT = "tfx-ledger-audit-bundle/1"
+
+
+def _plain(value):
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+def export_bundle(store, page) -> dict:
+    """The bundle of a VersionPage: the whole log (a chain is only checkable whole), the
+    anchor, the version, its lineage graph and the evidence the page shows."""
+    executions = store.get_executions_by_type(schema.STAGE_TRANSITION)
+    records = sorted(({"execution_name": e.name, **dataclasses.asdict(chain.from_execution(e))}
+                      for e in executions), key=lambda r: (r["seq"], r["execution_id"]))
+    anchor = log.read_anchor(store)
+    trace = page.trace
+    return {
+        "format": FORMAT,
+        "exported_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "version": dataclasses.asdict(trace.version),
+        "governance_log": {
+            "records": records,
+            "anchor": {name: schema.prop(anchor, name, 0 if name == "head_seq" else "")
+                       for name in ("head_seq", "head_hash", "head_hmac")} if anchor else None,
+        },
+        "lineage": dataclasses.asdict(trace.graph),
+        "evidence": {
+            "data": dataclasses.asdict(trace.data),
+            "training": dataclasses.asdict(trace.training),
+            "evaluation": dataclasses.asdict(trace.evaluation),
+            "slices": [_plain(s) for s in page.slices],
+            "thresholds": page.thresholds,
+            "approval": _plain(trace.approval),
+            "approval_rules": [_plain(r) for r in page.rules],
+            "infra": _plain(trace.infra),
+            "deployments": trace.deployments,
+            "drift_reports": page.drift,
+        },
+    }
+
+
+def _anchor_context(anchor: dict | None) -> pb.Context | None:
+    if anchor is None:
+        return None
+    context = pb.Context()
+    schema.set_props(context.custom_properties, anchor)
+    return context
+
+
+def verify_bundle(bundle: dict, key: bytes | None) -> list[str]:
+    """Every problem found in `bundle`; an empty list means it checks out."""
+    if bundle.get("format") != FORMAT:
+        return [f"not an audit bundle: format is {bundle.get('format')!r}, expected {FORMAT}"]
+    raw = bundle["governance_log"]["records"]
+    pairs = [(r["execution_name"], Transition(**{k: v for k, v in r.items()
+                                                 if k != "execution_name"})) for r in raw]
+    problems = chain.check_records(pairs, key)
+    problems += chain.check_anchor(_anchor_context(bundle["governance_log"]["anchor"]),
+                                   pairs[-1][1] if pairs else None, key)
+    return problems + _version_problems(bundle, [record for _, record in pairs])
+
+
+def _version_problems(bundle: dict, records: list[Transition]) -> list[str]:
+    """The version's digest must be the one its chained records name, and its lineage's."""
+    version = bundle["version"]
+    label = f"{version['model_name']}@{version['version']}"
+    mine = [r for r in records
+            if (r.model_name, int(r.version)) == (version["model_name"], int(version["version"]))]
+    problems = [] if mine else [f"the log holds no record of {label}"]
+    logged = {r.model_digest for r in mine if r.model_digest}
+    if logged and version["model_digest"] not in logged:
+        problems.append(f"{label}: model_digest {version['model_digest']} is not the one its "
+                        f"records name ({', '.join(sorted(logged))})")
+    key = f"artifact:{version['artifact_id']}"
+    node = next((n for n in bundle["lineage"]["nodes"] if n["key"] == key), None)
+    if node is None:
+        problems.append(f"{label}: its ModelVersion ({key}) is not in the bundle's lineage")
+    elif node["facts"].get("model_digest") != version["model_digest"]:
+        problems.append(f"{label}: the lineage's ModelVersion digest differs from the version's")
+    return problems
+
+
+def load_bundle(path: str) -> dict:
+    """A bundle file as a dict; ValueError names the file when it is not one."""
+    with open(path, encoding="utf-8") as handle:
+        try:
+            bundle = json.load(handle)
+        except ValueError as exc:
+            raise ValueError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        raise ValueError(f"{path} is not an audit bundle (expected format {FORMAT})")
+    return bundle
+
+
+def dumps(bundle: dict) -> str:
+    return json.dumps(bundle, indent=2, sort_keys=True, default=str)

@@ -1,0 +1,1 @@
+"""What each page shows, built from the registry and lineage libraries as plain data."""
