@@ -253,14 +253,19 @@ def history_command(model, version, as_json, home, metadata_spec, signing_key_en
               "signer; check only what was appended since.")
 @click.option("--full", is_flag=True,
               help="With --checkpoint: re-check the whole log too, not only what is new.")
-def verify_command(checkpoint_file, full, as_json, home, metadata_spec, signing_key_env):
+@click.option("--bundle", "bundle_path", default=None, type=click.Path(dir_okay=False),
+              help="Check an audit bundle (exported by `ledger ui`) offline instead of the store.")
+def verify_command(checkpoint_file, full, bundle_path, as_json, home, metadata_spec,
+                   signing_key_env):
     """Re-check every record's signature, the hash chain, the anchor and the heads, and every
-    pushed version's files and model signature.
+    pushed version's files and model signature (or, with --bundle, an audit bundle offline).
 
     Exit 0: every record checked is signed by an allowed signer and every pushed version
     verifies; 2: a problem; 3: intact, but legacy records (unsigned or HMAC, written before
     signatures) are not proven.
     """
+    if bundle_path:
+        return _verify_bundle(bundle_path, signing_key_env)
     registry, _ = _open(home, metadata_spec, signing_key_env, checks_models=True)
     since = checkpoint.read(checkpoint_file) if checkpoint_file else None
     report = registry.verify(since, full=full)
@@ -294,6 +299,21 @@ def checkpoint_command(out, since_file, key, home, metadata_spec, signing_key_en
     written = checkpoint.write(out, made)
     click.echo(f"checkpoint at seq {made.seq} ({len(made.heads)} models) signed by "
                f"{signer.identity} ({signer.key.fingerprint}) written to {written}")
+
+
+def _verify_bundle(path: str, signing_key_env: str) -> None:
+    from pipeline.registry.chain import signing_key
+    from pipeline.ui.audit import load_bundle, verify_bundle
+
+    bundle = load_bundle(path)
+    problems = verify_bundle(bundle, signing_key(signing_key_env))
+    records = len(bundle["governance_log"]["records"])
+    label = f"{bundle['version']['model_name']}@{bundle['version']['version']}"
+    if problems:
+        click.echo(f"audit bundle {path} of {label}: {len(problems)} problem(s)")
+        click.echo("\n".join(f"  {p}" for p in problems))
+        sys.exit(2)
+    click.echo(f"audit bundle {path} of {label}: ok ({records} records checked)")
 
 
 COMMANDS = [
