@@ -1,0 +1,116 @@
+"""UI fixtures: a `ledger ui` process over a store, headless Chromium that may only reach it,
+and a directory for page screenshots (kept after the run for people to look at)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+import pytest
+
+from pipeline.paths import PROJECT_ROOT
+
+LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+URL = re.compile(r"http://\S+/")
+
+
+@dataclass
+class UIServer:
+    """A running `ledger ui` process and the URL it printed."""
+
+    process: subprocess.Popen
+    url: str
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_ui(argv: list[str], home: str, env: dict | None = None) -> UIServer:
+    """Run `argv` (a `ledger ui ...` command line) with LEDGER_HOME=`home`; wait for its URL."""
+    environment = dict(os.environ if env is None else env, LEDGER_HOME=home,
+                       PYTHONUNBUFFERED="1")
+    environment.pop("LEDGER_SIGNING_KEY", None)
+    process = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=environment, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    line = process.stdout.readline()
+    found = URL.search(line)
+    if not found:
+        process.kill()
+        raise AssertionError(f"ledger ui did not start: {line}{process.stdout.read()}")
+    server = UIServer(process, found.group(0))
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(server.url, timeout=5).read()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise AssertionError(f"ledger ui never answered on {server.url}")
+
+
+@dataclass
+class Browser:
+    """One Chromium page; every request outside `allowed` is aborted and remembered."""
+
+    page: object
+    allowed: str
+    outside: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    def screenshot(self, directory: str, name: str) -> str:
+        path = os.path.join(directory, f"{name}.png")
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+
+# Kept in the checkout (ignored by git) rather than pytest's tmp: pytest prunes old tmp dirs.
+SCREENSHOTS = os.path.join(PROJECT_ROOT, "test-artifacts", "ui-screenshots")
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> str:
+    """Screenshots of every page the browser tests visit, replaced at each run."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    os.makedirs(SCREENSHOTS)
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_browser(chromium, base_url: str) -> Browser:
+    """A fresh context (no profile state) whose requests may only go to `base_url`."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    browser = Browser(page, base_url)
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(base_url) or url.startswith("data:"):
+            request_route.continue_()
+        else:
+            browser.outside.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda error: browser.errors.append(str(error)))
+    return browser

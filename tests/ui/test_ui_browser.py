@@ -1,0 +1,156 @@
+"""Headless Chromium clicks models -> model -> version -> a lineage node -> its dataset ->
+impact -> a prediction, and checks each page against the store; screenshots of every page."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+from tensorflow_metadata.proto.v0 import statistics_pb2
+
+from pipeline.lineage.api import Lineage
+from pipeline.metadata import sqlite_spec
+from pipeline.paths import PROJECT_ROOT
+from pipeline.ui.formatting import number
+
+from .conftest import LEDGER, open_browser, start_ui
+from .graph_geometry import READ_DRAWING, edges_through_boxes, labels_outside_boxes
+
+CSV_SHA256 = hashlib.sha256(
+    open(f"{PROJECT_ROOT}/data/penguins/penguins.csv", "rb").read()).hexdigest()
+ROW = {"island": "Biscoe", "bill_length_mm": 45.2, "bill_depth_mm": 14.8,
+       "flipper_length_mm": 212.0, "body_mass_g": 5200.0, "sex": "female", "year": 2008}
+
+
+@pytest.fixture(scope="module")
+def captured_prediction(first_run, penguin_home):
+    """One prediction of penguins@1, captured in the shared home (as `ledger serve` does)."""
+    from pipeline.serving import Predictor
+
+    with Predictor.load("penguins@1", penguin_home) as predictor:
+        [prediction] = predictor.predict([ROW])
+    return prediction
+
+
+@pytest.fixture(scope="module")
+def ui(captured_prediction, penguin_home):
+    server = start_ui([LEDGER, "ui", "--port", "0"], penguin_home.home)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def lineage(penguin_home):
+    return Lineage.open(sqlite_spec(penguin_home.metadata_path), penguin_home)
+
+
+def _click_node(page, selector: str) -> None:
+    """A real mouse click on the lineage node matching the Cytoscape `selector`."""
+    graph = page.locator("#lineage")
+    graph.scroll_into_view_if_needed()
+    page.evaluate("s => window.ledgerGraph.center(window.ledgerGraph.nodes(s))", selector)
+    spot = page.evaluate("s => window.ledgerGraph.nodes(s)[0].renderedPosition()", selector)
+    box = graph.bounding_box()
+    page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
+
+
+def _models_page(page, lineage) -> None:
+    [summary] = [m for m in lineage.registry.models() if m.name == "penguins"]
+    row = page.locator('#models tr[data-model="penguins"]')
+    assert row.locator(".production").inner_text() == f"penguins@{summary.production_version}"
+    assert row.locator(".latest").inner_text().startswith(f"penguins@{summary.latest_version}")
+
+
+def _model_page(page, lineage) -> None:
+    versions = lineage.registry.versions("penguins")
+    assert page.locator("#versions tbody tr").count() == len(versions)
+    for info in versions:
+        cells = page.locator(f'#versions tr[data-version="{info.version}"] td').all_inner_texts()
+        assert cells[0] == info.identifier and cells[1] == info.stage
+        assert info.dataset_version_id in cells and info.approved_by in cells
+        assert number(info.metrics["sparse_categorical_accuracy"]) in cells
+    assert page.locator("#timeline li").count() == len(lineage.registry.history("penguins"))
+    page.wait_for_selector("#metrics-plot[data-ready=true]")
+
+
+def _version_page(page, lineage) -> None:
+    trace = lineage.trace("penguins@1")
+    overall = page.locator("#slices tbody tr").first.locator("td").all_inner_texts()
+    assert overall[0] == "Overall"
+    assert number(trace.evaluation.metrics["sparse_categorical_accuracy"]) in overall
+    assert page.locator("#slices tbody tr").count() == 1 + 3  # Overall + three islands
+    history = lineage.registry.history("penguins", 1)
+    rows = page.locator("#history tbody tr")
+    assert rows.count() == len(history)
+    for i, record in enumerate(history):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        assert cells[0] == str(record.seq) and cells[3] == record.actor
+        assert cells[6] in ("verified", "chain ok, unsigned")
+    infra = page.locator("#infra-facts").inner_text()
+    assert f"{number(trace.infra.latency_p50_ms)} ms" in infra
+    assert "approved" in page.locator("#approval .decision").inner_text()
+    page.wait_for_selector("#lineage[data-ready=true]")
+    drawing = page.evaluate(READ_DRAWING)
+    assert len(drawing["boxes"]) == len(trace.graph.nodes)
+    assert edges_through_boxes(drawing) == [] and labels_outside_boxes(drawing) == []
+
+
+def _dataset_page(page, dataset_version_id: str, lineage) -> None:
+    assert dataset_version_id in page.locator("h1").inner_text()
+    [stats_node] = lineage.trace("penguins@1").graph.of_type("ExampleStatistics")
+    expected = set()
+    for split in ("train", "eval"):
+        with open(os.path.join(stats_node.uri, f"Split-{split}", "FeatureStats.pb"), "rb") as f:
+            stats = statistics_pb2.DatasetFeatureStatisticsList.FromString(f.read())
+        expected |= {(split, ".".join(feature.path.step)) for feature in stats.datasets[0].features}
+    shown = {tuple(row.locator("td").all_inner_texts()[:2])
+             for row in page.locator("table.stats tbody tr").all()}
+    assert shown == expected
+
+
+def test_click_through_models_to_a_prediction(ui, chromium, screenshot_dir, lineage,
+                                              captured_prediction):
+    browser = open_browser(chromium, ui.url)
+    page = browser.page
+    shots = []
+    page.goto(ui.url)
+    _models_page(page, lineage)
+    shots.append(browser.screenshot(screenshot_dir, "1-models"))
+
+    page.locator('#models a[href="/models/penguins"]').click()
+    _model_page(page, lineage)
+    shots.append(browser.screenshot(screenshot_dir, "2-model"))
+
+    page.locator('#versions a[href="/models/penguins/versions/1"]').click()
+    _version_page(page, lineage)
+    shots.append(browser.screenshot(screenshot_dir, "3-version"))
+
+    dataset_version_id = lineage.registry.version("penguins", 1).dataset_version_id
+    _click_node(page, "[type = 'DatasetVersion']")
+    facts = page.locator("#node-facts")
+    assert dataset_version_id in facts.locator("h3").inner_text()
+    page.locator("#lineage").screenshot(path=os.path.join(screenshot_dir, "3-version-graph.png"))
+    facts.locator("a.node-link").click()
+    _dataset_page(page, dataset_version_id, lineage)
+    shots.append(browser.screenshot(screenshot_dir, "4-dataset"))
+
+    page.locator("a.impact").click()
+    impact = lineage.impact(dataset_version_id)
+    shown = page.locator("#impacted tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.version)")
+    assert shown == [v.identifier for v in impact.versions]
+    prediction_id = captured_prediction.receipt.prediction_id
+    shots.append(browser.screenshot(screenshot_dir, "5-impact"))
+
+    page.locator("a.prediction", has_text=prediction_id).click()
+    assert page.locator("#verification .verified").inner_text().startswith("Receipt valid")
+    inputs = dict(row.locator("th, td").all_inner_texts()
+                  for row in page.locator("table.inputs tr").all())
+    assert inputs["island"] == "Biscoe" and inputs["body_mass_g"] == number(5200.0)
+    outputs = page.locator("table.outputs").inner_text()
+    assert captured_prediction.class_name in outputs
+    assert page.locator("#trace code.sha").inner_text() == CSV_SHA256
+    shots.append(browser.screenshot(screenshot_dir, "6-prediction"))
+
+    assert all(os.path.getsize(path) > 10_000 for path in shots)
+    assert browser.outside == [] and browser.errors == []
