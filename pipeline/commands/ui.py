@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import errno
-import json
 import socket
 
 import click
 
-from pipeline import metadata, paths
+from pipeline.commands.context import settings
 from pipeline.commands.errors import one_line_errors
 from pipeline.lineage import LineageError
-from pipeline.registry import chain
 
 DEFAULT_PORT = 8600
-SIGNING_KEY_ENV = "LEDGER_SIGNING_KEY"
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -37,26 +34,20 @@ def bind(host: str, port: int) -> socket.socket:
               help="Port to listen on (0: any free port, printed at start).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; the default keeps the app on this machine.")
-@click.option("--home", default=None, help="Ledger home (default $LEDGER_HOME or .ledger/).")
+@click.option("--home", default=None, help="Ledger home (default: the group's --home).")
 @click.option("--metadata", "metadata_spec", default=None,
-              help='MLMD connection spec, e.g. {"sqlite": PATH}.')
-@click.option("--signing-key-env", default=SIGNING_KEY_ENV, show_default=True,
-              help="Environment variable holding the HMAC key of the governance log.")
+              help='MLMD connection spec, e.g. {"sqlite": PATH} (default: the home\'s store).')
 @one_line_errors(LineageError)
-def ui_command(port, host, home, metadata_spec, signing_key_env):
+def ui_command(port, host, home, metadata_spec):
     """Serve the registry, versions, evidence and lineage as a read-only local web app."""
     import uvicorn
 
     from pipeline.lineage.api import Lineage
     from pipeline.ui.app import create_app
 
-    layout = paths.ledger_home(home)
-    if metadata_spec:
-        json.loads(metadata_spec)
-    spec = metadata_spec or metadata.sqlite_spec(layout.metadata_path)
-    lineage = Lineage.open(spec, layout)
-    lineage.key_env = signing_key_env
-    app = create_app(lineage, chain.signing_key(signing_key_env))
+    resolved = settings(home=home, metadata_spec=metadata_spec)
+    lineage = Lineage.open(resolved.metadata_spec, resolved.paths)
+    app = create_app(lineage, resolved.hmac_key)
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host

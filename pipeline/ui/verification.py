@@ -47,15 +47,11 @@ class RecordStatuses:
         return {r.seq: r for r in map(chain.from_execution, found)}
 
     def _check(self, record: Transition, previous: Transition | None) -> RecordStatus:
-        # check_records over [previous, record] checks the link, hash and HMAC of `record`;
-        # problems it reports about `previous` itself belong to that record's own row.
         label = f"seq {record.seq} (execution {record.execution_id})"
-        pairs = [(chain.execution_name(r.seq), r) for r in (previous, record) if r is not None]
-        problems = [p for p in chain.check_records(pairs, self.key) if p.startswith(label)]
+        problems = chain.check_records([(chain.execution_name(record.seq), record)], self.key,
+                                       after=previous)
         if record.seq > 1 and previous is None:
             problems.append(f"{label}: the record before it (seq {record.seq - 1}) is missing")
-        elif previous is None and record.prev_hash != chain.GENESIS_HASH:
-            problems.append(f"{label}: first record does not start the chain")
         if problems:
             return RecordStatus(FAILED, tuple(problems))
         signed = self.key is not None and bool(record.hmac)
