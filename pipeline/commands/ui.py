@@ -43,10 +43,12 @@ def ui_command(port, host, home, metadata_spec):
     import uvicorn
 
     from pipeline.lineage.api import Lineage
+    from pipeline.serving.receipt_checks import ReceiptTrust
     from pipeline.ui.app import create_app
 
     resolved = settings(home=home, metadata_spec=metadata_spec)
-    lineage = Lineage.open(resolved.metadata_spec, resolved.paths)
+    lineage = Lineage.open(resolved.metadata_spec, resolved.paths,
+                           receipt_trust=ReceiptTrust.of(resolved))
     app = create_app(lineage, resolved.hmac_key)
     sock = bind(host, port)
     bound = sock.getsockname()[1]

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from pipeline.lineage import LineageError, Trace
-from pipeline.serving import capture, receipts
+from pipeline.serving import capture, receipt_checks, receipts
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,15 @@ class PredictionPage:
 def _from_receipt_text(lineage, text: str):
     try:
         found = receipts.receipts_in(json.loads(text))
-    except ValueError as exc:
-        raise LineageError(f"the receipt is not JSON: {exc}") from None
+    except ValueError as exc:  # ReceiptError is a ValueError too
+        raise LineageError(f"the receipt is not usable: {exc}") from None
     if len(found) != 1:
         raise LineageError(f"the pasted document holds {len(found)} receipts; paste one")
+    receipt, outputs = found[0]
     try:
-        return receipts.verify_receipt(lineage.registry, found[0], key_env=lineage.key_env)
-    except (receipts.ReceiptError, ValueError, TypeError, KeyError) as exc:
+        return receipt_checks.verify_receipt(lineage.registry, receipt, lineage.receipt_trust,
+                                             outputs)
+    except (ValueError, TypeError, KeyError) as exc:
         raise LineageError(str(exc)) from None
 
 
