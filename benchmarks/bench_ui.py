@@ -3,7 +3,9 @@
     python -m benchmarks.bench_ui [--runs 1000] [--store PATH] [--samples 20]
 
 Target: the model page of a store with 1,000 runs in <= 300 ms server time (the app's own
-Server-Timing, from request to response start), read from the real server over HTTP.
+Server-Timing, from request to response start), read from the real server over HTTP. The CPU
+time the server thread spent is reported next to it: on a shared, busy machine the wall time
+grows with the load, the CPU time much less.
 """
 from __future__ import annotations
 
@@ -25,13 +27,15 @@ from pipeline.metadata import open_store, sqlite_spec
 MODEL_PAGE_TARGET_MS = 300.0
 MODELS = 10
 LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
-TIMING = re.compile(r"app;dur=([0-9.]+)")
+TIMING = re.compile(r"app;dur=([0-9.]+), cpu;dur=([0-9.]+)")
 
 
-def _server_ms(url: str) -> float:
+def _server_ms(url: str) -> tuple[float, float]:
+    """(wall, CPU) milliseconds the server spent on `url`, from its Server-Timing header."""
     with urllib.request.urlopen(url, timeout=120) as response:
         response.read()
-        return float(TIMING.search(response.headers["Server-Timing"]).group(1))
+        wall, cpu = TIMING.search(response.headers["Server-Timing"]).groups()
+        return float(wall), float(cpu)
 
 
 def _summary(samples: list[float]) -> dict:
@@ -64,7 +68,9 @@ def measure(home: str, runs: int, samples: int) -> dict:
         results = {}
         for name, page in pages.items():
             _server_ms(page)  # first request warms SQLite's page cache; not counted
-            results[name] = _summary([_server_ms(page) for _ in range(samples)])
+            timed = [_server_ms(page) for _ in range(samples)]
+            results[name] = {"server": _summary([wall for wall, _ in timed]),
+                             "cpu": _summary([cpu for _, cpu in timed])}
         return results
     finally:
         process.terminate()
@@ -89,7 +95,7 @@ def main(argv=None) -> int:
         results = measure(home, args.runs, args.samples)
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    model = results["model_page_ms"]["median"]
+    model = results["model_page_ms"]["server"]["median"]
     print(json.dumps({"runs": args.runs, "store_ready_s": generated_s, **results,
                       "model_page_target_ms": MODEL_PAGE_TARGET_MS,
                       "within_target": model <= MODEL_PAGE_TARGET_MS,

@@ -3,7 +3,9 @@ impact -> a prediction, and checks each page against the store; screenshots of e
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
 
 import pytest
 from tensorflow_metadata.proto.v0 import statistics_pb2
@@ -32,9 +34,16 @@ def captured_prediction(first_run, penguin_home):
     return prediction
 
 
+# docs/ui.md shows exactly these command lines (its doc-test checks they are here).
+SERVE = "ledger ui --port 8600"
+EXPORT = ("curl -s -o penguins-1-audit.json "
+          "http://127.0.0.1:8600/models/penguins/versions/1/audit.json")
+VERIFY = "ledger verify --bundle penguins-1-audit.json"
+
+
 @pytest.fixture(scope="module")
 def ui(captured_prediction, penguin_home):
-    server = start_ui([LEDGER, "ui", "--port", "0"], penguin_home.home)
+    server = start_ui([LEDGER, *SERVE.split()[1:]], penguin_home.home)
     yield server
     server.stop()
 
@@ -154,3 +163,16 @@ def test_click_through_models_to_a_prediction(ui, chromium, screenshot_dir, line
 
     assert all(os.path.getsize(path) > 10_000 for path in shots)
     assert browser.outside == [] and browser.errors == []
+
+
+def test_documented_audit_export_verifies_offline(ui, tmp_path):
+    assert ui.url == "http://127.0.0.1:8600/"
+    env = dict(os.environ, PATH=os.path.dirname(LEDGER) + os.pathsep + os.environ["PATH"])
+    env.pop("LEDGER_SIGNING_KEY", None)
+    for line in (EXPORT, VERIFY):
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", line], cwd=tmp_path, env=env,
+                              text=True, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+    bundle = json.loads((tmp_path / "penguins-1-audit.json").read_text())
+    assert done.stdout.strip() == (f"audit bundle penguins-1-audit.json of penguins@1: ok "
+                                   f"({len(bundle['governance_log']['records'])} records checked)")

@@ -15,8 +15,6 @@ from pipeline.metadata import open_store, sqlite_spec
 
 from .conftest import LEDGER, start_ui
 
-DOCUMENTED = "ledger ui --port 8600"  # docs/ui.md runs exactly this
-
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> str:
@@ -26,11 +24,14 @@ def home(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def documented_server(home):
-    argv = DOCUMENTED.split()
-    server = start_ui([LEDGER, *argv[1:]], home)
+def server(home):
+    server = start_ui([LEDGER, "ui", "--port", "0"], home)
     yield server
     server.stop()
+
+
+def _port(server) -> int:
+    return int(server.url.rstrip("/").rsplit(":", 1)[1])
 
 
 def _connects(host: str, port: int) -> bool:
@@ -41,31 +42,32 @@ def _connects(host: str, port: int) -> bool:
         return False
 
 
-def test_documented_command_serves_on_loopback_only(documented_server):
-    assert documented_server.url == "http://127.0.0.1:8600/"
-    assert "model-000@4" in urllib.request.urlopen(documented_server.url).read().decode()
-    assert _connects("127.0.0.1", 8600)
+def test_serves_on_loopback_only_by_default(server):
+    assert server.url.startswith("http://127.0.0.1:")
+    assert "model-000@4" in urllib.request.urlopen(server.url).read().decode()
+    assert _connects("127.0.0.1", _port(server))
     # Bound to 127.0.0.1 alone: another loopback address of this machine is not served.
-    assert not _connects("127.0.0.2", 8600)
+    assert not _connects("127.0.0.2", _port(server))
 
 
-def test_a_taken_port_is_one_clear_error(documented_server, home):
-    done = subprocess.run([LEDGER, "ui", "--port", "8600", "--home", home], text=True,
+def test_a_taken_port_is_one_clear_error(server, home):
+    port = _port(server)
+    done = subprocess.run([LEDGER, "ui", "--port", str(port), "--home", home], text=True,
                           capture_output=True, timeout=120)
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == "Error: port 8600 on 127.0.0.1 is in use"
+    assert done.stderr.strip().splitlines()[-1] == f"Error: port {port} on 127.0.0.1 is in use"
 
 
-def test_the_server_process_never_loads_tensorflow(documented_server):
-    urllib.request.urlopen(documented_server.url + "models/model-000/versions/2").read()
-    with open(f"/proc/{documented_server.process.pid}/maps") as maps:
+def test_the_server_process_never_loads_tensorflow(server):
+    urllib.request.urlopen(server.url + "models/model-000/versions/2").read()
+    with open(f"/proc/{server.process.pid}/maps") as maps:
         mapped = maps.read()
     assert "libtensorflow" not in mapped and "_pywrap_tensorflow" not in mapped
     assert "metadata_store_extension" in mapped  # the check sees the libraries it does load
 
 
-def test_audit_export_verifies_offline_and_tampering_is_caught(documented_server, tmp_path):
-    url = documented_server.url + "models/model-000/versions/2/audit.json"
+def test_audit_export_verifies_offline_and_tampering_is_caught(server, tmp_path):
+    url = server.url + "models/model-000/versions/2/audit.json"
     bundle = json.loads(urllib.request.urlopen(url).read())
     good = tmp_path / "bundle.json"
     good.write_text(json.dumps(bundle))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.registry import ModelSummary, Transition, UnknownModelError, VersionInfo, queries
+from pipeline.registry import (
+    ModelSummary,
+    Transition,
+    UnknownModelError,
+    VersionInfo,
+    heads,
+    log,
+    queries,
+)
 from pipeline.registry.schema import prop, valid_model_name
 
 from ..verification import FAILED, UNSIGNED, VERIFIED, RecordStatuses
@@ -44,7 +52,9 @@ class ModelPage:
 
 def models_page(registry) -> list[ModelSummary]:
     """Every registered model with its latest and production versions."""
-    return model_summaries(registry.store)
+    if heads.enabled(log.read_anchor(registry.store)):
+        return registry.models()  # a few calls per model, from each model's head
+    return model_summaries(registry.store)  # stores written before heads
 
 def key_metrics(versions: list[VersionInfo]) -> list[str]:
     """Numeric quality metrics recorded on the versions, most widely recorded first (counts

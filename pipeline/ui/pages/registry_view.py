@@ -1,4 +1,5 @@
-"""The registry page's summaries with a few indexed queries per model, not every record."""
+"""The registry page's summaries on stores written before per-model heads: a few ordered,
+limited queries per model instead of every record of the log."""
 
 from __future__ import annotations
 
