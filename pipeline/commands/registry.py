@@ -265,7 +265,7 @@ def verify_command(checkpoint_file, full, bundle_path, as_json, home, metadata_s
     signatures) are not proven.
     """
     if bundle_path:
-        return _verify_bundle(bundle_path, signing_key_env)
+        return _verify_bundle(bundle_path, home, metadata_spec, signing_key_env)
     registry, _ = _open(home, metadata_spec, signing_key_env, checks_models=True)
     since = checkpoint.read(checkpoint_file) if checkpoint_file else None
     report = registry.verify(since, full=full)
@@ -301,19 +301,26 @@ def checkpoint_command(out, since_file, key, home, metadata_spec, signing_key_en
                f"{signer.identity} ({signer.key.fingerprint}) written to {written}")
 
 
-def _verify_bundle(path: str, signing_key_env: str) -> None:
-    from pipeline.registry.chain import signing_key
+def _verify_bundle(path: str, home, metadata_spec, signing_key_env) -> None:
+    """Exit 0: every record is signed by an allowed signer; 2: a problem; 3: intact, legacy."""
+    from pipeline.registry.trust import VERIFIED, Trust
+    from pipeline.signing.allowed_signers import AllowedSigners
     from pipeline.ui.audit import load_bundle, verify_bundle
 
+    resolved = _settings(home, metadata_spec, signing_key_env)
+    trust = Trust(AllowedSigners.load_or_empty(resolved.allowed_signers_path), resolved.hmac_key)
     bundle = load_bundle(path)
-    problems = verify_bundle(bundle, signing_key(signing_key_env))
-    records = len(bundle["governance_log"]["records"])
+    problems, states = verify_bundle(bundle, trust)
     label = f"{bundle['version']['model_name']}@{bundle['version']['version']}"
     if problems:
         click.echo(f"audit bundle {path} of {label}: {len(problems)} problem(s)")
         click.echo("\n".join(f"  {p}" for p in problems))
         sys.exit(2)
-    click.echo(f"audit bundle {path} of {label}: ok ({records} records checked)")
+    legacy = len(states) - states.count(VERIFIED)
+    click.echo(f"audit bundle {path} of {label}: ok ({len(states)} records checked, "
+               f"{states.count(VERIFIED)} signed by allowed signers, {legacy} legacy)")
+    if legacy:
+        sys.exit(3)
 
 
 COMMANDS = [

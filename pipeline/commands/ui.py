@@ -43,13 +43,15 @@ def ui_command(port, host, home, metadata_spec):
     import uvicorn
 
     from pipeline.lineage.api import Lineage
+    from pipeline.registry.reader import RegistryReader
     from pipeline.serving.receipt_checks import ReceiptTrust
     from pipeline.ui.app import create_app
 
     resolved = settings(home=home, metadata_spec=metadata_spec)
     lineage = Lineage.open(resolved.metadata_spec, resolved.paths,
                            receipt_trust=ReceiptTrust.of(resolved))
-    app = create_app(lineage, resolved.hmac_key)
+    # The registry's own reading of the settings: allowed signers and the legacy HMAC key.
+    app = create_app(lineage, RegistryReader.from_settings(resolved).trust)
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from pipeline.lineage import LineageError
 from pipeline.lineage.api import Lineage
 from pipeline.registry import RegistryError
+from pipeline.registry.trust import Trust
 
 from . import audit, formatting
 from .pages import data, models, prediction, version
@@ -31,16 +32,17 @@ formatting.install(TEMPLATES)
 
 
 class LedgerUI:
-    """Page handlers over one Lineage (and its registry); `key` checks the log's HMACs."""
+    """Page handlers over one Lineage (and its registry); `trust` is what records are checked
+    against (allowed signers, legacy HMAC key)."""
 
-    def __init__(self, lineage: Lineage, key: bytes | None):
-        self.lineage, self.key = lineage, key
+    def __init__(self, lineage: Lineage, trust: Trust | None):
+        self.lineage, self.trust = lineage, trust
 
     def _render(self, name: str, status: int = 200, **context) -> HTMLResponse:
         return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
 
     def statuses(self) -> RecordStatuses:
-        return RecordStatuses(self.lineage.store, self.key)
+        return RecordStatuses(self.lineage.store, self.trust)
 
     async def models(self, request: Request):
         return self._render("models.html", models=models.models_page(self.lineage.registry))
@@ -112,9 +114,10 @@ async def _http_error(request: Request, exc: HTTPException):
     return HTMLResponse(body, status_code=exc.status_code)
 
 
-def create_app(lineage: Lineage, key: bytes | None = None) -> Starlette:
-    """The app over `lineage`'s store; `key` is the governance log's HMAC key, if any."""
-    ui = LedgerUI(lineage, key)
+def create_app(lineage: Lineage, trust: Trust | None = None) -> Starlette:
+    """The app over `lineage`'s store; records are checked against `trust` (None: no allowed
+    signers and no HMAC key, so signed records show failed and legacy ones unchecked)."""
+    ui = LedgerUI(lineage, trust)
     routes = [
         Route("/", ui.models),
         Route("/models/{name}", ui.model),

@@ -1,5 +1,6 @@
 """Audit bundle of one version: governance log, lineage and evidence in one JSON document that
-`ledger verify --bundle` re-checks offline (hash chain, anchor, HMACs, digests)."""
+`ledger verify --bundle` re-checks offline (each record's signature against the allowed
+signers, the hash chain, the signed anchor, the version's digest)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime, timezone
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.registry import Transition, chain, log, schema
+from pipeline.registry.trust import Trust
 
 FORMAT = "tfx-ledger-audit-bundle/1"
 
@@ -32,8 +34,8 @@ def export_bundle(store, page) -> dict:
         "version": dataclasses.asdict(trace.version),
         "governance_log": {
             "records": records,
-            "anchor": {name: schema.prop(anchor, name, 0 if name == "head_seq" else "")
-                       for name in ("head_seq", "head_hash", "head_hmac")} if anchor else None,
+            "anchor": {name: schema.prop(anchor, name) for name in anchor.custom_properties}
+            if anchor else None,
         },
         "lineage": dataclasses.asdict(trace.graph),
         "evidence": {
@@ -59,17 +61,19 @@ def _anchor_context(anchor: dict | None) -> pb.Context | None:
     return context
 
 
-def verify_bundle(bundle: dict, key: bytes | None) -> list[str]:
-    """Every problem found in `bundle`; an empty list means it checks out."""
+def verify_bundle(bundle: dict, trust: Trust) -> tuple[list[str], list[str]]:
+    """(every problem found in `bundle`, each record's state); no problems means it checks out,
+    and only records in state "verified" are proven by a signature."""
     if bundle.get("format") != FORMAT:
-        return [f"not an audit bundle: format is {bundle.get('format')!r}, expected {FORMAT}"]
+        return [f"not an audit bundle: format is {bundle.get('format')!r}, expected {FORMAT}"], []
     raw = bundle["governance_log"]["records"]
     pairs = [(r["execution_name"], Transition(**{k: v for k, v in r.items()
                                                  if k != "execution_name"})) for r in raw]
-    problems = chain.check_records(pairs, key)
+    problems, statuses = chain.check_records(pairs, trust)
     problems += chain.check_anchor(_anchor_context(bundle["governance_log"]["anchor"]),
-                                   pairs[-1][1] if pairs else None, key)
-    return problems + _version_problems(bundle, [record for _, record in pairs])
+                                   pairs[-1][1] if pairs else None, trust)
+    problems += _version_problems(bundle, [record for _, record in pairs])
+    return problems, [s.state for s in statuses]
 
 
 def _version_problems(bundle: dict, records: list[Transition]) -> list[str]:

@@ -7,29 +7,32 @@ from dataclasses import dataclass
 from ml_metadata.metadata_store.metadata_store import ListOptions
 
 from pipeline.registry import Transition, chain, schema
+from pipeline.registry.trust import FAILED, LEGACY_HMAC, LEGACY_UNSIGNED, VERIFIED, Trust
 
-VERIFIED, UNSIGNED, FAILED = "verified", "chain ok, unsigned", "failed"
+__all__ = ["FAILED", "LEGACY_HMAC", "LEGACY_UNSIGNED", "VERIFIED", "RecordStatus",
+           "RecordStatuses"]
 
 
 @dataclass(frozen=True)
 class RecordStatus:
-    """Whether one record's hash, link to the record before it and HMAC check out."""
+    """One record's state (verified, legacy-hmac, legacy-unsigned or failed) and why."""
 
-    status: str  # VERIFIED | UNSIGNED | FAILED
+    status: str
+    detail: str = ""
     problems: tuple[str, ...] = ()
 
 
 class RecordStatuses:
-    """Statuses of the records a page shows, each checked on its own: its hash over its content,
-    its link to the record one seq before it, and its HMAC when a key is configured.
+    """Statuses of the records a page shows, each checked on its own by the registry's rules
+    (content hash, signature by an allowed signer or legacy HMAC) plus its link to the record
+    one seq before it (chain.check_records continuing from that record).
 
-    Only the whole-log check (`ledger verify`) also catches deleted trailing records; this one
-    costs one query for the records' predecessors, so a model page stays fast on large stores.
-    Per-record signatures replace `_check` alone.
+    Only the whole-log check (`ledger verify`) also catches records deleted from the end of the
+    log; this one costs one query for the records' predecessors, so a model page stays fast.
     """
 
-    def __init__(self, store, key: bytes | None):
-        self.store, self.key = store, key
+    def __init__(self, store, trust: Trust | None):
+        self.store, self.trust = store, trust or Trust()
 
     def of(self, records: list[Transition]) -> dict[int, RecordStatus]:
         """Execution id -> status of each of `records`."""
@@ -48,11 +51,10 @@ class RecordStatuses:
 
     def _check(self, record: Transition, previous: Transition | None) -> RecordStatus:
         label = f"seq {record.seq} (execution {record.execution_id})"
-        problems = chain.check_records([(chain.execution_name(record.seq), record)], self.key,
-                                       after=previous)
+        problems, [status] = chain.check_records(
+            [(chain.execution_name(record.seq), record)], self.trust, after=previous)
         if record.seq > 1 and previous is None:
             problems.append(f"{label}: the record before it (seq {record.seq - 1}) is missing")
         if problems:
-            return RecordStatus(FAILED, tuple(problems))
-        signed = self.key is not None and bool(record.hmac)
-        return RecordStatus(VERIFIED if signed else UNSIGNED)
+            return RecordStatus(FAILED, problems[0], tuple(problems))
+        return RecordStatus(status.state, status.detail)

@@ -94,7 +94,7 @@ def _version_page(page, lineage) -> None:
     for i, record in enumerate(history):
         cells = rows.nth(i).locator("td").all_inner_texts()
         assert cells[0] == str(record.seq) and cells[3] == record.actor
-        assert cells[6] in ("verified", "chain ok, unsigned")
+        assert cells[6] == "verified"  # signed by the home's service key, an allowed signer
     infra = page.locator("#infra-facts").inner_text()
     assert f"{number(trace.infra.latency_p50_ms)} ms" in infra
     assert "approved" in page.locator("#approval .decision").inner_text()
@@ -165,14 +165,17 @@ def test_click_through_models_to_a_prediction(ui, chromium, screenshot_dir, line
     assert browser.outside == [] and browser.errors == []
 
 
-def test_documented_audit_export_verifies_offline(ui, tmp_path):
+def test_documented_audit_export_verifies_offline(ui, penguin_home, tmp_path):
     assert ui.url == "http://127.0.0.1:8600/"
-    env = dict(os.environ, PATH=os.path.dirname(LEDGER) + os.pathsep + os.environ["PATH"])
+    env = dict(os.environ, PATH=os.path.dirname(LEDGER) + os.pathsep + os.environ["PATH"],
+               LEDGER_HOME=penguin_home.home)
     env.pop("LEDGER_SIGNING_KEY", None)
     for line in (EXPORT, VERIFY):
         done = subprocess.run(["bash", "-euo", "pipefail", "-c", line], cwd=tmp_path, env=env,
                               text=True, capture_output=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
-    bundle = json.loads((tmp_path / "penguins-1-audit.json").read_text())
-    assert done.stdout.strip() == (f"audit bundle penguins-1-audit.json of penguins@1: ok "
-                                   f"({len(bundle['governance_log']['records'])} records checked)")
+    records = len(json.loads((tmp_path / "penguins-1-audit.json").read_text())
+                  ["governance_log"]["records"])
+    assert done.stdout.strip() == (
+        f"audit bundle penguins-1-audit.json of penguins@1: ok ({records} records checked, "
+        f"{records} signed by allowed signers, 0 legacy)")

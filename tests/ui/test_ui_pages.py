@@ -14,7 +14,7 @@ from pipeline.registry import Registry
 from pipeline.ui.app import create_app
 from pipeline.ui.pages import models
 from pipeline.ui.pages.registry_view import model_summaries
-from pipeline.ui.verification import FAILED, UNSIGNED, RecordStatuses
+from pipeline.ui.verification import FAILED, LEGACY_UNSIGNED, RecordStatuses
 
 
 @pytest.fixture
@@ -43,14 +43,14 @@ def test_model_page_rows_and_a_tampered_record(synthetic):
     registry = Registry.open(sqlite_spec(synthetic))
     page = models.model_page(registry, RecordStatuses(registry.store, None), "model-000")
     assert [r.info.version for r in page.rows] == [6, 5, 4, 3, 2, 1]
-    assert {r.verification for r in page.rows} == {UNSIGNED}
+    assert {r.verification for r in page.rows} == {LEGACY_UNSIGNED}
     assert page.plot["versions"] == [1, 2, 3, 4, 5, 6]
     [record] = [r for r in registry.history("model-000", 3) if r.to_stage == "approved"]
     with sqlite3.connect(synthetic) as db:
         db.execute("UPDATE ExecutionProperty SET string_value = 'mallory' "
                    "WHERE execution_id = ? AND name = 'actor'", (record.execution_id,))
     page = models.model_page(registry, RecordStatuses(registry.store, None), "model-000")
-    failed = {r.info.version: r.problems for r in page.rows if r.verification == FAILED}
+    failed = {r.info.version: r.why for r in page.rows if r.verification == FAILED}
     assert list(failed) == [3] and "record modified" in failed[3][0]
     [entry] = [e for e in page.timeline if e.record.execution_id == record.execution_id]
     assert entry.status == FAILED

@@ -66,16 +66,20 @@ def test_the_server_process_never_loads_tensorflow(server):
     assert "metadata_store_extension" in mapped  # the check sees the libraries it does load
 
 
-def test_audit_export_verifies_offline_and_tampering_is_caught(server, tmp_path):
+def test_audit_export_verifies_offline_and_tampering_is_caught(server, home, tmp_path):
     url = server.url + "models/model-000/versions/2/audit.json"
     bundle = json.loads(urllib.request.urlopen(url).read())
     good = tmp_path / "bundle.json"
     good.write_text(json.dumps(bundle))
     env = {k: v for k, v in os.environ.items() if k != "LEDGER_SIGNING_KEY"}
+    env["LEDGER_HOME"] = home
     done = subprocess.run([LEDGER, "verify", "--bundle", str(good)], text=True,
                           capture_output=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert f"of model-000@2: ok ({len(bundle['governance_log']['records'])} records" in done.stdout
+    # Intact but unsigned (the synthetic log predates signatures): exit 3, as `ledger verify`.
+    records = len(bundle["governance_log"]["records"])
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert (f"of model-000@2: ok ({records} records checked, 0 signed by allowed signers, "
+            f"{records} legacy)") in done.stdout
     bundle["governance_log"]["records"][1]["actor"] = "mallory"
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(bundle))

@@ -15,7 +15,7 @@ from pipeline.registry import (
 )
 from pipeline.registry.schema import prop, valid_model_name
 
-from ..verification import FAILED, UNSIGNED, VERIFIED, RecordStatuses
+from ..verification import FAILED, LEGACY_HMAC, LEGACY_UNSIGNED, VERIFIED, RecordStatuses
 from .registry_view import model_summaries
 
 # Metrics shown in the versions table and the plot, when a version records them.
@@ -30,7 +30,7 @@ class VersionRow:
     info: VersionInfo
     metrics: dict
     verification: str  # worst status of the version's records
-    problems: tuple[str, ...]
+    why: tuple[str, ...]  # what failed, shown on hover
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -38,7 +38,7 @@ class TimelineEntry:
 
     record: Transition
     status: str
-    problems: tuple[str, ...]
+    why: tuple[str, ...]  # what was checked, or what failed
 
 @dataclass(frozen=True)
 class ModelPage:
@@ -67,12 +67,18 @@ def key_metrics(versions: list[VersionInfo]) -> list[str]:
     return sorted(counts, key=lambda n: (-counts[n], n))[:KEY_METRIC_LIMIT]
 
 def _worst(statuses) -> tuple[str, tuple[str, ...]]:
+    """One status for a version's records: failed beats legacy beats verified."""
     problems = tuple(p for s in statuses for p in s.problems)
-    if problems or any(s.status == FAILED for s in statuses):
-        return FAILED, problems
-    if statuses and all(s.status == VERIFIED for s in statuses):
-        return VERIFIED, ()
-    return (UNSIGNED, ()) if statuses else ("no records", ())
+    states = {s.status for s in statuses}
+    for state in (FAILED, LEGACY_HMAC, LEGACY_UNSIGNED, VERIFIED):
+        if state in states:
+            return state, problems
+    return "no records", ()
+
+
+def entry(record: Transition, status) -> TimelineEntry:
+    return TimelineEntry(record, status.status, status.problems or (status.detail,))
+
 
 def model_page(registry, statuses: RecordStatuses, name: str, *, whole_timeline=False) -> ModelPage:
     """The versions table, stage timeline and metric series of model `name`."""
@@ -91,8 +97,7 @@ def model_page(registry, statuses: RecordStatuses, name: str, *, whole_timeline=
                        *_worst([checked[r.execution_id] for r in by_version.get(v.version, [])]))
             for v in reversed(versions)]
     shown = history[::-1] if whole_timeline else history[: -TIMELINE_LIMIT - 1 : -1]
-    timeline = [TimelineEntry(r, checked[r.execution_id].status, checked[r.execution_id].problems)
-                for r in shown]
+    timeline = [entry(r, checked[r.execution_id]) for r in shown]
     plot = {"versions": [v.version for v in versions],
             "series": {m: [_number(v.metrics.get(m)) for v in versions] for m in metrics}}
     return ModelPage(name, queries.summary(name, versions, history), rows, metrics, timeline,

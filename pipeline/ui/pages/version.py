@@ -15,7 +15,7 @@ from pipeline.registry.schema import prop, quote
 
 from .. import evidence, graph
 from ..verification import RecordStatuses
-from .models import TimelineEntry
+from .models import TimelineEntry, entry
 
 DRIFT_REPORT = "DriftReport"
 
@@ -122,8 +122,7 @@ def version_page(lineage, statuses: RecordStatuses, name: str, number: int) -> V
     policy = approver.facts.get("policy", {}) if approver else {}
     records = lineage.registry.history(name, number)
     checked = statuses.of(records)
-    history = [TimelineEntry(r, checked[r.execution_id].status, checked[r.execution_id].problems)
-               for r in records]
+    history = [entry(r, checked[r.execution_id]) for r in records]
     # Artifacts only: the other versions' stages are not needed to offer them for comparison.
     others = sorted(prop(a, "version", 0) for a in queries.version_artifacts(lineage.store, name)
                     if prop(a, "version", 0) != number)
