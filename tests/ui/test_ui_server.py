@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import urllib.error
 import urllib.request
 
 import pytest
@@ -28,6 +29,12 @@ def server(home):
     server = start_ui([LEDGER, "ui", "--port", "0"], home)
     yield server
     server.stop()
+
+
+def _dataset_of(home: str) -> str:
+    from pipeline.registry import Registry
+    return Registry.open(sqlite_spec(home + "/metadata.sqlite")).version(
+        "model-000", 2).dataset_version_id
 
 
 def _port(server) -> int:
@@ -58,8 +65,14 @@ def test_a_taken_port_is_one_clear_error(server, home):
     assert done.stderr.strip().splitlines()[-1] == f"Error: port {port} on 127.0.0.1 is in use"
 
 
-def test_the_server_process_never_loads_tensorflow(server):
-    urllib.request.urlopen(server.url + "models/model-000/versions/2").read()
+def test_the_server_process_never_loads_tensorflow(server, home):
+    for page in ("models/model-000/versions/2", "models/model-000",
+                 "datasets/" + _dataset_of(home) + "/impact"):
+        urllib.request.urlopen(server.url + page).read()
+    try:  # the prediction page loads receipt checking and capture reading, and answers 400 here
+        urllib.request.urlopen(server.url + "predictions?id=model-000@1:" + "0" * 32)
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 400
     with open(f"/proc/{server.process.pid}/maps") as maps:
         mapped = maps.read()
     assert "libtensorflow" not in mapped and "_pywrap_tensorflow" not in mapped
