@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from functools import partial
 
 import click
 
@@ -29,6 +30,18 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def trust_of(resolved):
+    """What records are checked against, as the registry reads the settings (an allowed-signers
+    file named explicitly must exist; the home's may not exist yet)."""
+    from pipeline.registry.trust import Trust
+    from pipeline.signing.allowed_signers import AllowedSigners
+
+    path = resolved.allowed_signers_path
+    home_file = resolved.uses_home_allowed_signers
+    load = AllowedSigners.load_or_empty if home_file else AllowedSigners.load
+    return Trust(load(path), resolved.hmac_key)
+
+
 @click.command("ui")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port, printed at start).")
@@ -43,15 +56,13 @@ def ui_command(port, host, home, metadata_spec):
     import uvicorn
 
     from pipeline.lineage.api import Lineage
-    from pipeline.registry.reader import RegistryReader
     from pipeline.serving.receipt_checks import ReceiptTrust
     from pipeline.ui.app import create_app
 
     resolved = settings(home=home, metadata_spec=metadata_spec)
     lineage = Lineage.open(resolved.metadata_spec, resolved.paths,
                            receipt_trust=ReceiptTrust.of(resolved))
-    # The registry's own reading of the settings: allowed signers and the legacy HMAC key.
-    app = create_app(lineage, RegistryReader.from_settings(resolved).trust)
+    app = create_app(lineage, partial(trust_of, resolved))
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 import jinja2
@@ -32,17 +33,18 @@ formatting.install(TEMPLATES)
 
 
 class LedgerUI:
-    """Page handlers over one Lineage (and its registry); `trust` is what records are checked
-    against (allowed signers, legacy HMAC key)."""
+    """Page handlers over one Lineage (and its registry); `trust()` is what records are checked
+    against (allowed signers, legacy HMAC key), read per page so an edited allowed-signers file
+    counts at once."""
 
-    def __init__(self, lineage: Lineage, trust: Trust | None):
+    def __init__(self, lineage: Lineage, trust: Callable[[], Trust]):
         self.lineage, self.trust = lineage, trust
 
     def _render(self, name: str, status: int = 200, **context) -> HTMLResponse:
         return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
 
     def statuses(self) -> RecordStatuses:
-        return RecordStatuses(self.lineage.store, self.trust)
+        return RecordStatuses(self.lineage.store, self.trust())
 
     async def models(self, request: Request):
         return self._render("models.html", models=models.models_page(self.lineage.registry))
@@ -114,9 +116,9 @@ async def _http_error(request: Request, exc: HTTPException):
     return HTMLResponse(body, status_code=exc.status_code)
 
 
-def create_app(lineage: Lineage, trust: Trust | None = None) -> Starlette:
-    """The app over `lineage`'s store; records are checked against `trust` (None: no allowed
-    signers and no HMAC key, so signed records show failed and legacy ones unchecked)."""
+def create_app(lineage: Lineage, trust: Callable[[], Trust] = Trust) -> Starlette:
+    """The app over `lineage`'s store; records are checked against what `trust()` returns (by
+    default no allowed signers and no HMAC key: signed records fail, legacy ones unchecked)."""
     ui = LedgerUI(lineage, trust)
     routes = [
         Route("/", ui.models),

@@ -29,6 +29,9 @@ def _metrics_pb2():
     return module
 
 
+CANDIDATE_NAMES = ("", "candidate")  # TFMA's model names for the evaluated model
+
+
 @dataclass(frozen=True)
 class SliceMetrics:
     """One slice ("Overall" or "island = Biscoe") with its metric values and baseline diffs."""
@@ -63,6 +66,9 @@ def slice_metrics(evaluation_uri: str) -> list[SliceMetrics]:
             record = _metrics_pb2().MetricsForSlice.FromString(payload)
             metrics, diffs = {}, {}
             for keyed in record.metric_keys_and_values:
+                # With a baseline TFMA reports both models; the version is the candidate.
+                if keyed.key.model_name not in CANDIDATE_NAMES:
+                    continue
                 target = diffs if keyed.key.is_diff else metrics
                 target[keyed.key.name] = _value(keyed.value)
             found.append(SliceMetrics(_slice_name(record.slice_key), metrics, diffs))

@@ -25,8 +25,8 @@ def synthetic(tmp_path):
     return path
 
 
-def _client(path: str, key: bytes | None = None) -> TestClient:
-    return TestClient(create_app(Lineage.open(sqlite_spec(path)), key))
+def _client(path: str) -> TestClient:
+    return TestClient(create_app(Lineage.open(sqlite_spec(path))))
 
 
 def test_summaries_without_heads_match_the_registrys_after_a_deprecation(synthetic):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import urllib.error
@@ -99,3 +100,39 @@ def test_audit_export_verifies_offline_and_tampering_is_caught(server, home, tmp
     done = subprocess.run([LEDGER, "verify", "--bundle", str(bad)], text=True,
                           capture_output=True, env=env, timeout=120)
     assert done.returncode == 2 and "seq 2" in done.stdout and "record modified" in done.stdout
+
+
+def _ed25519_key(directory, name: str) -> tuple[str, str]:
+    """(private key file, public key line) of a new OpenSSH Ed25519 key."""
+    from cryptography.hazmat.primitives import serialization as s
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    path = directory / name
+    path.write_bytes(key.private_bytes(s.Encoding.PEM, s.PrivateFormat.OpenSSH,
+                                       s.NoEncryption()))
+    path.chmod(0o600)
+    public = key.public_key().public_bytes(s.Encoding.OpenSSH, s.PublicFormat.OpenSSH)
+    return str(path), public.decode()
+
+
+def _statuses(server, page: str) -> list[str]:
+    html = urllib.request.urlopen(server.url + page).read().decode()
+    return re.findall(r'<span class="status status-[a-z-]+"\s+title="[^"]*">([a-z-]+)</span>',
+                      html)
+
+
+def test_a_signed_record_is_verified_until_its_key_leaves_the_allowed_signers(
+        server, home, tmp_path):
+    key, public = _ed25519_key(tmp_path, "alice")
+    signers = os.path.join(home, "allowed_signers")
+    with open(signers, "a") as handle:
+        handle.write(f'alice namespaces="tfx-ledger" {public}\n')
+    done = subprocess.run([LEDGER, "deprecate", "model-000@1", "--key", key, "--reason", "old",
+                           "--home", home], text=True, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Newest record first on the timeline: alice's, then the synthetic (unsigned) ones.
+    assert _statuses(server, "models/model-000/versions/1")[-1] == "verified"
+    with open(signers, "w") as handle:  # alice's key withdrawn while the UI runs
+        handle.write("")
+    assert _statuses(server, "models/model-000/versions/1")[-1] == "failed"
