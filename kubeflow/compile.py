@@ -20,6 +20,8 @@ DEFAULT_SERVING_ROOT = "/mnt/models"
 IMAGE_PROJECT_ROOT = "/opt/tfx-ledger"  # where kubeflow/Dockerfile installs the project
 DATA_ROOT_PARAM = "data_root"
 TRAIN_ARGS_PARAM = "train_args"
+# The run id, filled by the KFP/Vertex driver for each run; ModelApproval records it on the version.
+RUN_ID_PLACEHOLDER = "{{$.pipeline_job_uuid}}"
 DIALECT_ENV = "LEDGER_ARTIFACT_DIALECT"  # components/data_lineage/artifacts.py; the image sets it
 
 
@@ -106,7 +108,7 @@ def build_pipeline(dataset: DatasetConfig, options: CompileOptions, pipeline_roo
         accuracy_threshold=options.accuracy_threshold, approval_mode=options.approval_mode,
         beam_pipeline_args=list(options.beam_args) or None,
         signing_key_env=options.signing_key_env, baseline=options.baseline,
-        model_signing_key=options.model_signing_key)
+        model_signing_key=options.model_signing_key, pipeline_run=RUN_ID_PLACEHOLDER)
 
 
 def compile_job(dataset: DatasetConfig, options: CompileOptions) -> dict:

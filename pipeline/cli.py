@@ -11,6 +11,7 @@ from pipeline.paths import DEFAULT_DATASET_CONFIG
 # Command modules are imported when the CLI starts; none of them may import tfx or tensorflow at
 # module level, so registry and lineage commands stay fast.
 COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
+                   "pipeline.commands.kfp_run",
                    "pipeline.commands.lineage", "pipeline.commands.serve",
                    "pipeline.commands.monitor", "pipeline.commands.ui")
 

@@ -93,7 +93,7 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
                 accuracy_threshold: float, hyperparameters: dict | None, approval_mode: str,
                 approval_policy: dict | None, launched_by: str, signing_key_env: str,
                 infra_timeout_s: int, baseline: bool, source_dir=None, span: int = 0,
-                model_signing_key: str = "") -> list:
+                model_signing_key: str = "", pipeline_run: str = "") -> list:
     spec = features.feature_spec(dataset)
     data = data_components(dataset, data_root or dataset.data_dir, source_properties,
                            source_dir=source_dir, span=span)
@@ -133,7 +133,7 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         model_name=dataset.name, mode=approval_mode,
         policy=approval_policy or default_policy(accuracy_threshold),
         metadata_connection=metadata_connection, launched_by=launched_by,
-        signing_key_env=signing_key_env).with_id(APPROVAL_ID)
+        signing_key_env=signing_key_env, pipeline_run=pipeline_run).with_id(APPROVAL_ID)
     pusher = VersionedPusher(
         model=trainer.outputs["model"], model_blessing=approval.outputs["blessing"],
         infra_blessing=infra_validator.outputs["blessing"], serving_root=serving_root,
@@ -176,7 +176,7 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
                     approval_policy: dict | None = None, launched_by: str = "",
                     signing_key_env: str = "", infra_timeout_s: int = 120,
                     baseline: bool = True, enable_cache: bool = True,
-                    model_signing_key: str = "") -> Pipeline:
+                    model_signing_key: str = "", pipeline_run: str = "") -> Pipeline:
     """The pipeline for one dataset config.
 
     `metadata_connection` is the JSON MLMD spec (pipeline/metadata.py) the approval and push
@@ -186,6 +186,8 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
     span; `source_dir` is the span directory the runner resolved (the RawData) and `span` its
     number, which DataLineage checks against the span ExampleGen read. `model_signing_key` is
     the path of the P-256 PEM key the pusher signs each pushed version with ("" = unsigned).
+    `pipeline_run` names the run a registered version comes from when the executor context
+    has no run id (Kubeflow: a placeholder the backend fills).
     """
     components = _components(
         dataset=dataset, data_root=data_root, serving_root=serving_root,
@@ -194,7 +196,8 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
         hyperparameters=hyperparameters, approval_mode=approval_mode,
         approval_policy=approval_policy, launched_by=launched_by,
         signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s, baseline=baseline,
-        source_dir=source_dir, span=span, model_signing_key=model_signing_key)
+        source_dir=source_dir, span=span, model_signing_key=model_signing_key,
+        pipeline_run=pipeline_run)
     return Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,

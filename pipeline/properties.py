@@ -15,8 +15,21 @@ def value(node, name: str):
     return None
 
 
+# TFX's key for a single JSON value stored as a struct (tfx.types.artifact).
+_SINGLE_VALUE_KEY = "__value__"
+
+
 def read(node, name: str, default=None):
-    """Property `name` as a plain Python value (str, int, float, ...), or `default` if unset."""
+    """Property `name` as a plain Python value (str, int, float, ...), or `default` if unset.
+
+    A struct value is decoded as TFX encodes JSON values: on Kubeflow, TFX's entrypoint hands
+    executors every input metadata value back that way (`span` arrives as {"__value__": 0.0}).
+    """
     found = value(node, name)
     kind = found.WhichOneof("value") if found is not None else None
+    if kind == "struct_value":
+        from google.protobuf import json_format
+
+        decoded = json_format.MessageToDict(found.struct_value)
+        return decoded.get(_SINGLE_VALUE_KEY, decoded) if isinstance(decoded, dict) else decoded
     return getattr(found, kind) if kind else default

@@ -19,6 +19,7 @@ from components.data_lineage.artifacts import DatasetVersion
 from components.model_approval import executor
 from components.model_approval.policy import MODES, ApprovalPolicy, PolicyError
 
+
 class ModelApprovalSpec(ComponentSpec):
     """Inputs, outputs and parameters of ModelApproval."""
 
@@ -29,6 +30,10 @@ class ModelApprovalSpec(ComponentSpec):
         "metadata_connection": ExecutionParameter(type=str),
         "launched_by": ExecutionParameter(type=str, optional=True),
         "signing_key_env": ExecutionParameter(type=str, optional=True),
+        # The pipeline run the version comes from. Local runs leave it empty (the executor
+        # reads the run id from its context); a Kubeflow spec carries the placeholder
+        # `{{$.pipeline_job_uuid}}`, which the backend's driver fills per run.
+        "pipeline_run": ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),
@@ -47,7 +52,7 @@ class ModelApproval(base_component.BaseComponent):
     def __init__(self, model, model_blessing, model_name: str, metadata_connection: str,
                  mode: str = "auto", policy: dict | None = None, evaluation=None,
                  infra_blessing=None, dataset_version=None, launched_by: str = "",
-                 signing_key_env: str = ""):
+                 signing_key_env: str = "", pipeline_run: str = ""):
         if mode not in MODES:
             raise PolicyError(f"approval mode must be one of {', '.join(MODES)}, not {mode!r}")
         policy_json = ApprovalPolicy.from_dict(policy or {}).canonical_json()
@@ -56,5 +61,5 @@ class ModelApproval(base_component.BaseComponent):
             infra_blessing=infra_blessing, dataset_version=dataset_version,
             model_name=model_name, mode=mode, policy=policy_json,
             metadata_connection=metadata_connection, launched_by=launched_by,
-            signing_key_env=signing_key_env,
+            signing_key_env=signing_key_env, pipeline_run=pipeline_run,
             blessing=types.Channel(type=standard_artifacts.ModelBlessing)))

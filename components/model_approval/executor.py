@@ -16,6 +16,9 @@ from components.model_approval.policy import ApprovalPolicy, Evidence
 from pipeline.digest import model_digest
 from pipeline.registry import Registry
 
+# The Model type as LocalDagRunner records it, and as the KFP launcher does (its schema title).
+MODEL_TYPE_NAMES = ("Model", "tfx.Model")
+
 
 def _optional(input_dict, key):
     artifacts = input_dict.get(key) or []
@@ -66,7 +69,10 @@ def registered_model_id(store, model) -> int:
     found = store.get_artifacts_by_id([model.id]) if model.id else []
     if found and found[0].uri == model.uri:
         return model.id
-    by_uri = [a for a in store.get_artifacts_by_uri(model.uri)]
+    # Only Model artifacts: a ModelVersion of this model has the same URI, and registering it
+    # as the model would allocate another version when the task is retried.
+    model_types = {t.id for t in store.get_artifact_types() if t.name in MODEL_TYPE_NAMES}
+    by_uri = [a for a in store.get_artifacts_by_uri(model.uri) if a.type_id in model_types]
     if not by_uri:
         raise RuntimeError(f"the Model at {model.uri} is not in the registry's MLMD store; "
                            "point metadata_connection at the store the pipeline records into")
@@ -97,7 +103,7 @@ class Executor(base_executor.BaseExecutor):
             trained_digest=model.get_string_custom_property("model_digest"),
             push_source_uri=push_source(model, _optional(input_dict, "infra_blessing")),
             dataset_version_id=fact(dataset, "dataset_version_id", "") if dataset else "",
-            pipeline_run=self._pipeline_run(),
+            pipeline_run=self._pipeline_run(exec_properties),
             launched_by=exec_properties.get("launched_by") or "",
             metrics=evidence.metrics,
         )
@@ -105,9 +111,11 @@ class Executor(base_executor.BaseExecutor):
                           exec_properties["mode"], candidate, evidence)
         self._write_blessing(output_dict, decision, candidate, input_dict, evidence)
 
-    def _pipeline_run(self) -> str:
-        run = self._context.pipeline_run_id if self._context else None
-        return run or os.environ.get("KFP_RUN_ID") or os.environ.get("PIPELINE_RUN_ID") or ""
+    def _pipeline_run(self, exec_properties) -> str:
+        """The run id: from the spec on Kubeflow (filled by the backend), else the context's."""
+        if exec_properties.get("pipeline_run"):
+            return exec_properties["pipeline_run"]
+        return (self._context.pipeline_run_id if self._context else None) or ""
 
     @staticmethod
     def _write_blessing(output_dict, decision, candidate, input_dict, evidence) -> None:
@@ -129,5 +137,8 @@ class Executor(base_executor.BaseExecutor):
         blessing.set_int_custom_property("version", decision.version)
         blessing.set_int_custom_property("current_model_id", candidate.model_artifact_id)
         marker = "BLESSED" if decision.blessed else "NOT_BLESSED"
+        # KFP's launcher creates only the task's folder, not each output artifact's (on GCS no
+        # folder is needed; on a local or mounted pipeline root it is).
+        fileio.makedirs(blessing.uri)
         with fileio.open(os.path.join(blessing.uri, marker), "w") as handle:
             handle.write(json.dumps(decision.reasons))
