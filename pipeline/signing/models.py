@@ -14,11 +14,23 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from .allowed_signers import AllowedSigners
-from .keys import ECDSA_P256, KeyFileError, SigningKey, ensure_key, load_signing_key
+from .keys import (
+    ECDSA_P256,
+    KeyFileError,
+    SigningKey,
+    ensure_key,
+    fingerprint,
+    load_public_key,
+    load_signing_key,
+    public_line,
+)
 
 # Inside the version directory: TF Serving loads saved_model.pb and variables/ and ignores other
 # files (as it does manifest.json), and the model digest leaves it out (pipeline/digest.py).
 SIGNATURE_FILE = "model.sig"
+# The allowed-signers namespace of model keys: kept apart from "tfx-ledger" (governance records,
+# receipts), so a model key signs models and nothing else, and no record key signs models.
+MODEL_NAMESPACE = "tfx-ledger-models"
 
 
 class ModelSignatureError(ValueError):
@@ -103,10 +115,12 @@ def _listed(directory: str, hint: str, trusted: AllowedSigners, when: datetime |
     """The allowed-signers entry of the signing key (valid at `when`), else ModelSignatureError."""
     signature = os.path.join(directory, SIGNATURE_FILE)
     listed = [e for e in trusted.entries if isinstance(e.public_key, ec.EllipticCurvePublicKey)
-              and key_hint(e.public_key) == hint]
+              and key_hint(e.public_key) == hint
+              and (not e.namespaces or MODEL_NAMESPACE in e.namespaces)]
     if not listed:
         raise ModelSignatureError(f"{signature} is signed by an unknown key (hint {hint[:16]}…): "
-                                  f"{trusted.path} lists no such {ECDSA_P256} key")
+                                  f"{trusted.path} lists no such {ECDSA_P256} key for "
+                                  f"namespace {MODEL_NAMESPACE}")
     valid = [e for e in listed if when is None or e.valid_at(when)]
     if not valid:
         windows = "; ".join(f"line {e.line}: {e.window()}" for e in listed)
@@ -167,6 +181,8 @@ class ModelKeys:
     def of(cls, settings, *, pushes: bool = False) -> ModelKeys:
         """From the settings: trust their allowed signers; sign with the model key if pushing."""
         signer = model_signing_key(settings) if pushes else None
+        if signer is None:
+            _relist_home_key(settings)
         return cls(signer, AllowedSigners.load_or_empty(settings.allowed_signers_path))
 
 
@@ -184,10 +200,26 @@ def model_signing_key(settings) -> SigningKey:
     return key
 
 
-def _list_in_home(path: str, identity: str, key: SigningKey) -> None:
+def _relist_home_key(settings) -> None:
+    """A home whose generated model key was listed before model keys had their own namespace
+    (under "tfx-ledger") gets it listed for models too, once; managed keys are left alone."""
+    public = settings.model_key_path + ".pub"
+    if settings.model_key_managed or not settings.uses_home_allowed_signers:
+        return
+    if os.path.exists(public) and os.path.exists(settings.allowed_signers_path):
+        with open(public, encoding="ascii") as handle:
+            key = load_public_key(" ".join(handle.read().split()[:2]), public)
+        _list_in_home(settings.allowed_signers_path, settings.service_identity, key)
+
+
+def _list_in_home(path: str, identity: str, key) -> None:
+    """List `key` (a SigningKey or a public key) for `identity` in the models' namespace."""
+    public = getattr(key, "public_key", key)
     signers = AllowedSigners.load_or_empty(path)
-    if any(e.fingerprint == key.fingerprint and e.names(identity) for e in signers.entries):
+    if any(e.fingerprint == fingerprint(public) and e.names(identity)
+           and MODEL_NAMESPACE in e.namespaces for e in signers.entries):
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    line = f'{identity} namespaces="{MODEL_NAMESPACE}" {public_line(public)}'
     with open(path, "a", encoding="utf-8") as handle:  # O_APPEND: concurrent adds stay whole
-        handle.write(signers.entry_line(identity, key.public_key) + " tfx-ledger model key\n")
+        handle.write(line + " tfx-ledger model key\n")

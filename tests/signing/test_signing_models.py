@@ -57,6 +57,7 @@ def test_model_key_is_p256_private_to_the_owner_listed_and_kept_on_later_use(key
     assert stat.S_IMODE(os.stat(key.path).st_mode) == 0o600 and key.key_type == ECDSA_P256
     [entry] = AllowedSigners.load(settings.allowed_signers_path).entries
     assert entry.principals == ("pipeline",) and entry.fingerprint == key.fingerprint
+    assert entry.namespaces == ("tfx-ledger-models",)
     again = models.model_signing_key(settings)
     assert again.fingerprint == key.fingerprint
     assert len(AllowedSigners.load(settings.allowed_signers_path).entries) == 1
@@ -108,6 +109,18 @@ def test_a_forged_signature_value_is_refused(model_dir, key, trusted):
     json.dump(bundle, open(path, "w"))
     with pytest.raises(ModelSignatureError, match="does not verify"):
         models.verify_model(model_dir, trusted)
+
+
+def test_a_p256_key_listed_for_records_and_receipts_cannot_sign_models(model_dir, settings,
+                                                                       tmp_path):
+    person, _ = ensure_key(str(tmp_path / "alice"), kind=ECDSA_P256)
+    os.makedirs(settings.home, exist_ok=True)
+    with open(settings.allowed_signers_path, "w") as handle:
+        handle.write(f'alice namespaces="tfx-ledger" {person.public_line}\n')
+    models.sign_model(model_dir, person)
+    with pytest.raises(ModelSignatureError, match="lists no such .* for namespace "
+                                                  "tfx-ledger-models"):
+        models.verify_model(model_dir, AllowedSigners.load(settings.allowed_signers_path))
 
 
 def test_an_unsigned_model_is_refused_naming_the_signature_file(model_dir, trusted):
