@@ -1,8 +1,8 @@
 """`ledger serve` over keep-alive HTTP vs a direct Predictor call, start-up, and `ledger drift`.
 
 Needs a ledger home with a pushed model (`ledger run`). Works on a scratch copy of its MLMD
-store, so captures land there. Receipts are signed (a benchmark key unless $LEDGER_SIGNING_KEY
-is set) and every prediction is captured, in the server and in the direct Predictor alike.
+store, so captures land there. Receipts are signed (Ed25519, the scratch home's service key)
+and every prediction is captured, in the server and in the direct Predictor alike.
 HTTP and direct calls alternate round by round, so load from other jobs hits both.
 """
 from __future__ import annotations
@@ -20,7 +20,6 @@ from statistics import median
 
 from components.infra_validator.tf_runtime import LEAN
 from pipeline.paths import LedgerPaths, ledger_home
-from pipeline.serving.receipts import DEFAULT_KEY_ENV
 from tests.support import model_server
 
 TARGETS = {"keepalive_p50_ms": 1.5, "keepalive_vs_direct": 2.0, "ready_s": 4.0, "drift_s": 8.0}
@@ -59,17 +58,18 @@ def timed(call, count: int) -> list[float]:
     return samples
 
 
-def alternating(direct, http, rounds: int, per_round: int) -> tuple[list, list, list]:
-    """Direct and HTTP blocks in turn; the per-round ratio of their medians."""
-    direct_all, http_all, ratios = [], [], []
+def alternating(paths: dict, rounds: int, per_round: int) -> tuple[dict, list]:
+    """Blocks of each path in turn, the order rotating; per round, each path's median over the
+    first path's (the direct call)."""
+    names, samples, ratios = list(paths), {name: [] for name in paths}, []
     for r in range(rounds):
-        first, second = (direct, http) if r % 2 == 0 else (http, direct)
-        a, b = timed(first, per_round), timed(second, per_round)
-        d, h = (a, b) if first is direct else (b, a)
-        direct_all += d
-        http_all += h
-        ratios.append(median(h) / median(d))
-    return direct_all, http_all, ratios
+        medians = {}
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            block = timed(paths[name], per_round)
+            samples[name] += block
+            medians[name] = median(block)
+        ratios.append({name: medians[name] / medians[names[0]] for name in names[1:]})
+    return samples, ratios
 
 
 def concurrent(port: int, path: str, clients: int, per_client: int) -> list[float]:
@@ -102,20 +102,13 @@ def drift_seconds(home: str, identifier: str, env: dict) -> tuple[float, float, 
     return time.perf_counter() - started, cpu, done.returncode, done.stderr
 
 
-def starlette_p50(home: str, identifier: str, env: dict, count: int) -> dict:
-    """The same keep-alive client against the same Predictor behind Starlette + uvicorn."""
+def start_starlette(home: str, identifier: str, env: dict):
+    """The same Predictor behind Starlette on uvicorn, in a process of its own, and a client."""
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "benchmarks.starlette_front", home,
                                 identifier, str(port)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    try:
-        client = _connect(port, process)
-        path = f"/v1/models/{identifier.split('@')[0]}:predict"
-        timed(lambda: client.post(path, {"instances": [dict(ROW)]}), 50)
-        return _ms(timed(lambda: client.post(path, {"instances": [dict(ROW)]}), count))
-    finally:
-        process.terminate()
-        process.wait(30)
+    return process, _connect(port, process)
 
 
 def _connect(port: int, process, timeout: float = 300):
@@ -146,30 +139,39 @@ def run(home: str, identifier: str, rounds: int, per_round: int, per_client: int
     load_before = os.getloadavg()
     from pipeline.serving.predictor import Predictor
 
-    report = {}
+    report, starlette = {}, None
     try:
         ready, ready_cpu, server = ready_seconds(scratch, identifier, env)
+        if compare_starlette:
+            starlette = start_starlette(scratch, identifier, env)
         try:
             with Predictor.load(identifier, LedgerPaths(scratch), runtime=LEAN) as predictor:
                 path = f"/v1/models/{predictor.version.model_name}:predict"
                 client = model_server.KeepAliveClient(server.port)
-                http = lambda: client.post(path, {"instances": [dict(ROW)]})  # noqa: E731
-                direct = lambda: predictor.predict([dict(ROW)])  # noqa: E731
-                alternating(direct, http, 4, 50)  # warm both
-                direct_s, http_s, ratios = alternating(direct, http, rounds, per_round)
+                paths = {"direct": lambda: predictor.predict([dict(ROW)]),
+                         "ledger": lambda: client.post(path, {"instances": [dict(ROW)]})}
+                if starlette:
+                    paths["starlette"] = lambda: starlette[1].post(path,
+                                                                   {"instances": [dict(ROW)]})
+                alternating(paths, 3, 50)  # warm every path
+                samples, ratios = alternating(paths, rounds, per_round)
                 client.close()
                 report["model"] = predictor.version.identifier
                 report["signed"] = predictor.issuer.signing
-            report["direct_predictor"] = _ms(direct_s)
-            report["keepalive_1_client"] = _ms(http_s)
-            report["keepalive_vs_direct_p50"] = round(median(ratios), 3)
+            report["direct_predictor"] = _ms(samples["direct"])
+            report["keepalive_1_client"] = _ms(samples["ledger"])
+            report["keepalive_vs_direct_p50"] = round(median(r["ledger"] for r in ratios), 3)
+            if starlette:
+                report["starlette_uvicorn_1_client"] = _ms(samples["starlette"])
+                report["starlette_vs_direct_p50"] = round(
+                    median(r["starlette"] for r in ratios), 3)
             report["keepalive_8_clients"] = _ms(concurrent(server.port, path, 8, per_client))
         finally:
             server.stop()
+            if starlette:
+                starlette[0].terminate()
+                starlette[0].wait(30)
         report["ready_s"], report["ready_cpu_s"] = round(ready, 2), round(ready_cpu, 2)
-        if compare_starlette:
-            report["starlette_uvicorn_1_client"] = starlette_p50(scratch, identifier, env,
-                                                                 rounds * per_round // 2)
         drift = [drift_seconds(scratch, identifier, env) for _ in range(3)]
         report["drift_s"] = round(median(d[0] for d in drift), 2)
         report["drift_cpu_s"] = round(median(d[1] for d in drift), 2)
@@ -207,7 +209,6 @@ def main(argv=None) -> int:
         print(f"no ledger home with an MLMD store at {home}: run `ledger run` first",
               file=sys.stderr)
         return 2
-    os.environ.setdefault(DEFAULT_KEY_ENV, "bench-serve-key")
     report = run(home, args.model, args.rounds, args.per_round, args.per_client,
                  args.compare_starlette)
     print(json.dumps(report, indent=2))
