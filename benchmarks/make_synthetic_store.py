@@ -205,11 +205,11 @@ def train_and_push(w: RunWriter, a: dict, run: int, baseline, root: str) -> tupl
 
 
 def build(store, runs: int, models: int, runs_per_dataset: int, root: str, kfp=False,
-          *, with_heads: bool = True, batch: int = BATCH) -> None:
+          *, with_heads: bool = True, batch: int = BATCH, signer=None) -> None:
     """Write `runs` runs spread over `models` model names, `batch` runs per transaction."""
     types = register_types(store, kfp)
     store.put_contexts([pb.Context(type_id=types["pipeline"], name="ledger-synthetic")])
-    log, snapshots, baselines = GovernanceLog(store, types, with_heads), {}, {}
+    log, snapshots, baselines = GovernanceLog(store, types, with_heads, signer), {}, {}
     for first in range(0, runs, batch):
         w, registrations = RunWriter(store, types), []
         for run in range(first, min(runs, first + batch)):
@@ -239,6 +239,9 @@ def main(argv=None) -> int:
     parser.add_argument("--kfp", action="store_true", help="Kubeflow artifact dialect.")
     parser.add_argument("--no-heads", action="store_true",
                         help="A store as written before model heads existed.")
+    parser.add_argument("--signed", action="store_true",
+                        help="Sign every record with the service key of the home PATH is in "
+                             "(PATH's directory; key and allowed signers made there).")
     parser.add_argument("--metadata", default=None,
                         help='MLMD connection spec instead of PATH, e.g. {"mysql": {...}}.')
     args = parser.parse_args(argv)
@@ -246,8 +249,14 @@ def main(argv=None) -> int:
         parser.error(f"{args.path} exists: pick a new path")
     started = time.monotonic()
     store = open_store(args.metadata or sqlite_spec(args.path))
+    signer = None
+    if args.signed:
+        from pipeline.settings import resolve
+        from pipeline.signing.identity import service_signer
+
+        signer = service_signer(resolve(home=os.path.dirname(os.path.abspath(args.path))))
     build(store, args.runs, args.models, args.runs_per_dataset, "/synthetic", args.kfp,
-          with_heads=not args.no_heads)
+          with_heads=not args.no_heads, signer=signer)
     seconds = time.monotonic() - started
     print(json.dumps({"runs": args.runs, "path": args.path, "seconds": round(seconds, 1),
                       "runs_per_s": round(args.runs / seconds, 1)}))

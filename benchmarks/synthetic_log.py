@@ -13,9 +13,10 @@ from datetime import datetime, timedelta, timezone
 
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from pipeline.registry import chain, heads, schema
+from pipeline.registry import chain, heads, schema, trust
 from pipeline.registry.heads import Head
 from pipeline.registry.log import record_fields
+from pipeline.signing import records as signatures
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -35,8 +36,9 @@ def _no_fallback(kind: str, _head: Head) -> int:
 class GovernanceLog:
     """Registry writes as the registry makes them; `with_heads=False` writes a pre-heads store."""
 
-    def __init__(self, store, types: dict, with_heads: bool = True):
-        self.store, self.types, self.with_heads = store, types, with_heads
+    def __init__(self, store, types: dict, with_heads: bool = True, signer=None):
+        """`signer` (pipeline/signing/identity.Signer) signs every record and the head."""
+        self.store, self.types, self.with_heads, self.signer = store, types, with_heads, signer
         self.seq, self.head, self.versions = 0, "", {}
         self.heads: dict[str, Head] = {}
         self.anchor = pb.Context(type_id=types[schema.GOVERNANCE_LOG],
@@ -76,6 +78,7 @@ class GovernanceLog:
             fields["model_head"] = heads.state_json(new, head.seq)
         fields["record_hash"] = self.head = chain.record_hash(fields)
         fields["hmac"] = ""
+        fields.update(signatures.signature_fields(self.signer, self.head))
         if self.with_heads:
             self.heads[name] = replace(new, seq=self.seq, record_hash=self.head,
                                        context_id=head.context_id)
@@ -84,7 +87,8 @@ class GovernanceLog:
     def flush(self, execution_ids: list, artifact_ids: list) -> None:
         """After the batch's nodes are written: move the anchor and heads, link their members."""
         schema.set_props(self.anchor.custom_properties,
-                         {"head_seq": self.seq, "head_hash": self.head, "head_hmac": ""})
+                         {"head_seq": self.seq, "head_hash": self.head, "head_hmac": "",
+                          **trust.head_fields(self.signer, self.seq, self.head)})
         if self.with_heads:
             schema.set_props(self.anchor.custom_properties, {heads.HEADS_FLAG: 1})
         names = sorted({name for _, _, name in self.members}) if self.with_heads else []

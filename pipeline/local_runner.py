@@ -12,6 +12,7 @@ from components.data_lineage.lineage import recorded_properties
 from pipeline.config import DatasetConfig
 from pipeline.paths import LedgerPaths
 from pipeline.settings import Settings, resolve
+from pipeline.signing.identity import service_signer
 from pipeline.signing.models import model_signing_key
 
 
@@ -88,7 +89,7 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     summary = _run_pipeline(dataset, paths, name, started, source_properties,
                             train_steps=train_steps, beam_pipeline_args=beam_pipeline_args,
                             model_key=model_signing_key(settings).path,  # made on first use
-                            **pipeline_options)
+                            settings=settings, **pipeline_options)
     if key is not None:
         try:
             run_cache.remember(paths.metadata_path, name, key, _reusable_fields(summary))
@@ -106,7 +107,8 @@ def _reusable_fields(summary: RunSummary) -> dict:
 
 
 def _run_pipeline(dataset, paths, name, started, source_properties, *, train_steps,
-                  beam_pipeline_args, model_key: str, **pipeline_options) -> RunSummary:
+                  beam_pipeline_args, model_key: str, settings: Settings,
+                  **pipeline_options) -> RunSummary:
     checked = time.monotonic() - started  # the run key; the imports below are not run time
     # Heavy, so only the commands that run pipelines pay for it; not `tfx.v1`, whose
     # cloud extensions (google-cloud-aiplatform) add seconds a local run never uses.
@@ -119,12 +121,13 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
 
     started = time.monotonic() - checked
     source_dir, span = resolve_span(dataset)
+    service_signer(settings)  # the service key, made and listed once, before components race
     # Runs left RUNNING by a dead process are failed and cleaned up first (pipeline/recovery.py).
     recovery.run_local(create_pipeline(
         pipeline_name=name,
         pipeline_root=os.path.join(paths.pipeline_root, name),
         dataset=dataset,
-        serving_root=paths.serving_root,
+        serving_root=settings.serving_root,
         metadata_connection=sqlite_spec(paths.metadata_path),
         metadata_connection_config=metadata.sqlite_metadata_connection_config(
             paths.metadata_path),
@@ -136,13 +139,14 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
         beam_pipeline_args=beam_pipeline_args,
         train_steps=train_steps,
         model_signing_key=model_key,
+        settings=settings.to_json(),
         **pipeline_options,
     ), paths.home, open_store(sqlite_spec(paths.metadata_path)))
     return RunSummary(
         pipeline_name=name,
         pipeline_root=os.path.join(paths.pipeline_root, name),
         metadata_path=paths.metadata_path,
-        serving_root=paths.serving_root,
+        serving_root=settings.serving_root,
         pushed_model=latest_pushed_model(paths.metadata_path, dataset.name),
         decision=approval_decision(paths.metadata_path, dataset.name),
         accuracy=headline_accuracy(paths.metadata_path, os.path.join(paths.pipeline_root, name)),

@@ -93,7 +93,8 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
                 accuracy_threshold: float, hyperparameters: dict | None, approval_mode: str,
                 approval_policy: dict | None, launched_by: str, signing_key_env: str,
                 infra_timeout_s: int, baseline: bool, source_dir=None, span: int = 0,
-                model_signing_key: str = "", pipeline_run: str = "") -> list:
+                model_signing_key: str = "", pipeline_run: str = "",
+                settings: str | None = None) -> list:
     spec = features.feature_spec(dataset)
     data = data_components(dataset, data_root or dataset.data_dir, source_properties,
                            source_dir=source_dir, span=span)
@@ -133,12 +134,13 @@ def _components(*, dataset, data_root, serving_root, metadata_connection: str,
         model_name=dataset.name, mode=approval_mode,
         policy=approval_policy or default_policy(accuracy_threshold),
         metadata_connection=metadata_connection, launched_by=launched_by,
-        signing_key_env=signing_key_env, pipeline_run=pipeline_run).with_id(APPROVAL_ID)
+        signing_key_env=signing_key_env, pipeline_run=pipeline_run,
+        settings=settings).with_id(APPROVAL_ID)
     pusher = VersionedPusher(
         model=trainer.outputs["model"], model_blessing=approval.outputs["blessing"],
         infra_blessing=infra_validator.outputs["blessing"], serving_root=serving_root,
         metadata_connection=metadata_connection, signing_key_env=signing_key_env,
-        model_signing_key=model_signing_key)
+        model_signing_key=model_signing_key, settings=settings)
     return data + [node for node in (trainer, resolver, evaluator, infra_validator, approval,
                                      pusher) if node is not None]
 
@@ -176,7 +178,8 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
                     approval_policy: dict | None = None, launched_by: str = "",
                     signing_key_env: str = "", infra_timeout_s: int = 120,
                     baseline: bool = True, enable_cache: bool = True,
-                    model_signing_key: str = "", pipeline_run: str = "") -> Pipeline:
+                    model_signing_key: str = "", pipeline_run: str = "",
+                    settings: str | None = None) -> Pipeline:
     """The pipeline for one dataset config.
 
     `metadata_connection` is the JSON MLMD spec (pipeline/metadata.py) the approval and push
@@ -188,6 +191,8 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
     the path of the P-256 PEM key the pusher signs each pushed version with ("" = unsigned).
     `pipeline_run` names the run a registered version comes from when the executor context
     has no run id (Kubeflow: a placeholder the backend fills).
+    `settings` is pipeline/settings.py's JSON: approval and push then sign their records with
+    the service key it names and record its serving root on each version.
     """
     components = _components(
         dataset=dataset, data_root=data_root, serving_root=serving_root,
@@ -197,7 +202,7 @@ def create_pipeline(*, pipeline_name: str, pipeline_root: str, dataset, serving_
         approval_policy=approval_policy, launched_by=launched_by,
         signing_key_env=signing_key_env, infra_timeout_s=infra_timeout_s, baseline=baseline,
         source_dir=source_dir, span=span, model_signing_key=model_signing_key,
-        pipeline_run=pipeline_run)
+        pipeline_run=pipeline_run, settings=settings)
     return Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,

@@ -34,6 +34,8 @@ class ModelApprovalSpec(ComponentSpec):
         # reads the run id from its context); a Kubeflow spec carries the placeholder
         # `{{$.pipeline_job_uuid}}`, which the backend's driver fills per run.
         "pipeline_run": ExecutionParameter(type=str, optional=True),
+        # pipeline/settings.py as JSON (paths only, no secret): the service key signs records.
+        "settings": ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),
@@ -52,7 +54,8 @@ class ModelApproval(base_component.BaseComponent):
     def __init__(self, model, model_blessing, model_name: str, metadata_connection: str,
                  mode: str = "auto", policy: dict | None = None, evaluation=None,
                  infra_blessing=None, dataset_version=None, launched_by: str = "",
-                 signing_key_env: str = "", pipeline_run: str = ""):
+                 signing_key_env: str = "", pipeline_run: str = "",
+                 settings: str | None = None):
         if mode not in MODES:
             raise PolicyError(f"approval mode must be one of {', '.join(MODES)}, not {mode!r}")
         policy_json = ApprovalPolicy.from_dict(policy or {}).canonical_json()
@@ -61,5 +64,5 @@ class ModelApproval(base_component.BaseComponent):
             infra_blessing=infra_blessing, dataset_version=dataset_version,
             model_name=model_name, mode=mode, policy=policy_json,
             metadata_connection=metadata_connection, launched_by=launched_by,
-            signing_key_env=signing_key_env, pipeline_run=pipeline_run,
+            signing_key_env=signing_key_env, pipeline_run=pipeline_run, settings=settings,
             blessing=types.Channel(type=standard_artifacts.ModelBlessing)))

@@ -23,6 +23,7 @@ class Candidate:
     pipeline_run: str = ""
     launched_by: str = ""
     metrics: dict = field(default_factory=dict)
+    serving_root: str = ""  # where approval pushes it; recorded on the version
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,8 @@ def decide(registry, policy: ApprovalPolicy, mode: str, candidate: Candidate,
         candidate.model_name, candidate.model_artifact_id, candidate.model_uri,
         candidate.model_digest, push_source_uri=candidate.push_source_uri,
         dataset_version_id=candidate.dataset_version_id, pipeline_run=candidate.pipeline_run,
-        approval_policy={"allowed_approvers": list(policy.allowed_approvers),
-                         "allow_self_approval": policy.allow_self_approval},
-        launched_by=candidate.launched_by, actor=PIPELINE_ACTOR, metrics=candidate.metrics)
+        approval_policy=policy.decider_rules(), launched_by=candidate.launched_by,
+        actor=PIPELINE_ACTOR, metrics=candidate.metrics, serving_root=candidate.serving_root)
     # A run that died after validating resumes from there, one that died after approving resumes
     # its push; deployed, rejected and later stages are already decided.
     if version.stage == "approved":

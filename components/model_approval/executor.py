@@ -1,6 +1,7 @@
 """ModelApproval executor: gathers the evidence, takes the decision, writes the ModelBlessing."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -14,7 +15,7 @@ from components.data_lineage.artifacts import fact
 from components.model_approval.decision import Candidate, decide
 from components.model_approval.policy import ApprovalPolicy, Evidence
 from pipeline.digest import model_digest
-from pipeline.registry import Registry
+from pipeline.signing.service import pipeline_registry, settings_of
 
 # The Model type as LocalDagRunner records it, and as the KFP launcher does (its schema title).
 MODEL_TYPE_NAMES = ("Model", "tfx.Model")
@@ -93,8 +94,11 @@ class Executor(base_executor.BaseExecutor):
         model = artifact_utils.get_single_instance(input_dict["model"])
         dataset = _optional(input_dict, "dataset_version")
         evidence = gather_evidence(input_dict)
-        registry = Registry.open(exec_properties["metadata_connection"], must_exist=False,
-                                 signing_key_env=exec_properties.get("signing_key_env") or None)
+        registry = pipeline_registry(exec_properties, must_exist=False)
+        settings = settings_of(exec_properties)
+        policy = ApprovalPolicy.from_dict(json.loads(exec_properties["policy"]))
+        if settings is not None and not policy.allowed_signers:
+            policy = dataclasses.replace(policy, allowed_signers=settings.allowed_signers_path)
         candidate = Candidate(
             model_name=exec_properties["model_name"],
             model_artifact_id=registered_model_id(registry.store, model),
@@ -106,9 +110,9 @@ class Executor(base_executor.BaseExecutor):
             pipeline_run=self._pipeline_run(exec_properties),
             launched_by=exec_properties.get("launched_by") or "",
             metrics=evidence.metrics,
+            serving_root=settings.serving_root if settings is not None else "",
         )
-        decision = decide(registry, ApprovalPolicy.from_dict(json.loads(exec_properties["policy"])),
-                          exec_properties["mode"], candidate, evidence)
+        decision = decide(registry, policy, exec_properties["mode"], candidate, evidence)
         self._write_blessing(output_dict, decision, candidate, input_dict, evidence)
 
     def _pipeline_run(self, exec_properties) -> str:

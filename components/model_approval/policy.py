@@ -24,6 +24,8 @@ class ApprovalPolicy:
     refuse_anomalous_data: bool = True
     allowed_approvers: list = field(default_factory=list)  # empty: anyone may approve
     allow_self_approval: bool = False
+    # The allowed-signers file people's decisions are checked against ("": the settings').
+    allowed_signers: str = ""
 
     @classmethod
     def from_dict(cls, raw: dict) -> "ApprovalPolicy":
@@ -33,7 +35,18 @@ class ApprovalPolicy:
         return cls(**raw)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        values = asdict(self)
+        if not values["allowed_signers"]:  # policies written before it keep their digest
+            del values["allowed_signers"]
+        return values
+
+    def decider_rules(self) -> dict:
+        """What the registry keeps on a version to check the people deciding on it."""
+        rules = {"allowed_approvers": list(self.allowed_approvers),
+                 "allow_self_approval": self.allow_self_approval}
+        if self.allowed_signers:
+            rules["allowed_signers"] = self.allowed_signers
+        return rules
 
     def canonical_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))

@@ -28,6 +28,8 @@ class VersionedPusherSpec(ComponentSpec):
         "signing_key_env": ExecutionParameter(type=str, optional=True),
         # A path, never the key: where the P-256 PEM key that signs the pushed files is mounted.
         "model_signing_key": ExecutionParameter(type=str, optional=True),
+        # pipeline/settings.py as JSON (paths only, no secret): the service key signs records.
+        "settings": ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),
@@ -44,9 +46,10 @@ class VersionedPusher(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, model, model_blessing, serving_root: str, metadata_connection: str,
-                 infra_blessing=None, signing_key_env: str = "", model_signing_key: str = ""):
+                 infra_blessing=None, signing_key_env: str = "", model_signing_key: str = "",
+                 settings: str | None = None):
         super().__init__(spec=VersionedPusherSpec(
             model=model, model_blessing=model_blessing, infra_blessing=infra_blessing,
             serving_root=serving_root, metadata_connection=metadata_connection,
             signing_key_env=signing_key_env, model_signing_key=model_signing_key,
-            pushed_model=types.Channel(type=standard_artifacts.PushedModel)))
+            settings=settings, pushed_model=types.Channel(type=standard_artifacts.PushedModel)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from pipeline.registry import Registry
+from pipeline.signing.service import pipeline_registry
 from pipeline.signing.keys import ECDSA_P256, load_signing_key
 from pipeline.signing.models import ModelKeys
 
@@ -24,10 +24,9 @@ class Executor(base_executor.BaseExecutor):
                 "reason", f"not approved: {blessing.get_string_custom_property('decision')}")
             return
         key = exec_properties.get("model_signing_key") or ""
-        registry = Registry.open(exec_properties["metadata_connection"], must_exist=True,
-                                 signing_key_env=exec_properties.get("signing_key_env") or None,
-                                 model_keys=ModelKeys(load_signing_key(key, types=(ECDSA_P256,)))
-                                 if key else None)
+        registry = pipeline_registry(
+            exec_properties, must_exist=True,
+            model_keys=ModelKeys(load_signing_key(key, types=(ECDSA_P256,))) if key else None)
         version = blessing.get_int_custom_property("version")
         result = registry.push(model_name, version, exec_properties["serving_root"],
                                actor=PIPELINE_ACTOR, reason="approved by "

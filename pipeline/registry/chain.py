@@ -101,14 +101,13 @@ def check_records(
     may be dated before the one preceding it (a backdated record would dodge a key's window).
     `after` is the verified record the pairs continue (incremental verify from a checkpoint).
     """
-    problems, statuses, prev = [], [], after
+    problems, prev = [], after
     first_signed = after.seq if after is not None and after.signature else None
-    for name, record in records:
+    statuses = trust_checks.chain_statuses([record for _, record in records], trust)
+    for (name, record), status in zip(records, statuses, strict=True):
         label = f"seq {record.seq} (execution {record.execution_id})"
         if name != execution_name(record.seq):
             problems.append(f"{label}: execution name {name!r} does not match its seq (renumbered)")
-        status = trust_checks.record_status(record, trust)
-        statuses.append(status)
         if status.failed:
             problems.append(f"{label}: {status.detail}")
         problems.extend(_check_seq(label, record, prev.seq + 1 if prev else 1))

@@ -49,12 +49,16 @@ def decided_time(record: Transition) -> datetime | None:
         return None
 
 
-def record_status(record: Transition, trust: Trust) -> RecordStatus:
-    """Check one record on its own: content hash, then signature, HMAC or nothing."""
+def record_status(record: Transition, trust: Trust, *, proven: bool = False) -> RecordStatus:
+    """Check one record on its own: content hash, then signature, HMAC or nothing.
+
+    `proven`: the signature itself need not be checked, because a later record's valid
+    signature by the same key covers this record through the hash chain (chain_statuses).
+    """
     if chain.record_hash(chain._fields(record)) != record.record_hash:
         return RecordStatus(FAILED, "record_hash does not match its content (record modified)")
     if record.signature:
-        return _signature_status(record, trust.allowed)
+        return _signature_status(record, trust.allowed, proven)
     if record.hmac:
         if not trust.hmac_key:
             return RecordStatus(LEGACY_HMAC, "HMAC not checked (no key)")
@@ -65,7 +69,32 @@ def record_status(record: Transition, trust: Trust) -> RecordStatus:
     return RecordStatus(LEGACY_UNSIGNED, "unsigned (written before signing)")
 
 
-def _signature_status(record: Transition, allowed: AllowedSigners | None) -> RecordStatus:
+def chain_statuses(records: list[Transition], trust: Trust) -> list[RecordStatus]:
+    """Each record's status, checking one signature per run of consecutive records signed by
+    the same key: the last one's signature covers the others' content through the hash chain,
+    as a transparency log's signed head covers its leaves. Should that signature fail, every
+    record of the run is checked on its own, so the failure is named where it is."""
+    statuses: list[RecordStatus] = []
+    start = 0
+    while start < len(records):
+        end = start
+        while end + 1 < len(records) and _continues(records[end], records[end + 1]):
+            end += 1
+        last = record_status(records[end], trust)
+        proven = last.state == VERIFIED
+        statuses += [record_status(r, trust, proven=proven) for r in records[start:end]]
+        statuses.append(last)
+        start = end + 1
+    return statuses
+
+
+def _continues(record: Transition, following: Transition) -> bool:
+    return bool(record.signature) and following.prev_hash == record.record_hash and (
+        following.signer, following.key_fingerprint) == (record.signer, record.key_fingerprint)
+
+
+def _signature_status(record: Transition, allowed: AllowedSigners | None,
+                      proven: bool = False) -> RecordStatus:
     who = f"{record.signer} ({record.key_fingerprint})"
     if allowed is None or not allowed.entries:
         return RecordStatus(FAILED, f"signed by {who}, but no allowed signers to check it")
@@ -75,7 +104,8 @@ def _signature_status(record: Transition, allowed: AllowedSigners | None) -> Rec
         return RecordStatus(FAILED, f"signed by {who}, a key {allowed.path} does not list "
                                     f"for {record.signer} (unknown signer)")
     message = signed.record_message(record.record_hash, record.signer, record.key_fingerprint)
-    if not signed.signature_matches(entries[0].public_key, record.signature, message):
+    if not proven and not signed.signature_matches(entries[0].public_key, record.signature,
+                                                   message):
         return RecordStatus(FAILED, f"signature by {who} does not match (record forged)")
     when = decided_time(record)
     if when is None or not any(e.valid_at(when) and _in_namespace(e) for e in entries):

@@ -241,3 +241,13 @@ def test_a_backdated_record_fails(approved, home, spec):
            resign=Signer("alice", approved.signer.key))
     db.close()
     _fails(home, f"seq 4 (execution {history[3].execution_id}): decided at 2020-01-01")
+
+
+def test_a_record_reattributed_inside_a_run_of_one_signer_fails(approved, home, spec):
+    """One signature covers a run of records by the same key; changing who signed a record
+    inside such a run breaks the run, and that record is then checked (and fails) on its own."""
+    first = reader(home).history(MODEL)[0]
+    with sqlite3.connect(json.loads(spec)["sqlite"], isolation_level=None) as db:
+        db.execute("UPDATE ExecutionProperty SET string_value = 'alice' WHERE execution_id = ? "
+                   "AND name = 'signer'", (first.execution_id,))
+    _fails(home, f"seq 1 (execution {first.execution_id}): signed by alice", "unknown signer")
