@@ -1,117 +1,126 @@
-"""What signatures cost: `ledger verify` on signed vs unsigned stores, and approve with a key.
+"""Cost of signed models and signed receipts: sign/verify a pushed version, receipts per prediction.
 
-    python -m benchmarks.bench_signing [--records 10000] [--approvals 15] [--work DIR]
-
-Verify: two synthetic stores of the same shape (benchmarks/make_synthetic_store.py), one with
-every record signed by the home's service key, one unsigned; `ledger verify` runs on each as a
-whole process, alternating, and wall and CPU seconds are reported. Approve: the same sequence
-(register, validate, approve) on two registries, one unsigned and one where each approval loads
-the person's key and the allowed signers and signs, as `ledger approve --key` does; the median
-time of the approve step is reported for each.
+Needs a ledger home with a pushed model (`ledger run`). Model signing runs on scratch copies of
+the pushed version directory; receipt costs are measured side by side in one process, in
+interleaved rounds (unsigned, legacy HMAC, Ed25519 issue, Ed25519 verify), so machine noise hits
+every variant alike.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
-import resource
-import statistics
-import subprocess
+import shutil
 import sys
 import tempfile
 import time
+from statistics import median
 
-from benchmarks import make_synthetic_store
-from pipeline.paths import PROJECT_ROOT
+from pipeline.paths import ledger_home
+from pipeline.registry import Registry
+from pipeline.registry import serving as layout
+from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
+from pipeline.serving.receipts import ReceiptIssuer
+from pipeline.settings import resolve
+from pipeline.signing import models
+from pipeline.signing.allowed_signers import AllowedSigners
+from pipeline.signing.identity import service_signer
 
-RECORDS_PER_RUN = 3.9  # candidate, validated, approved|rejected (+ deployed for 9 runs in 10)
-
-
-def _store(root: str, name: str, records: int, signed: bool) -> str:
-    home = os.path.join(root, name)
-    path = os.path.join(home, "metadata.sqlite")
-    if not os.path.exists(path):
-        os.makedirs(home, exist_ok=True)
-        runs = round(records / RECORDS_PER_RUN)
-        make_synthetic_store.main([str(runs), path] + (["--signed"] if signed else []))
-    return home
-
-
-def _verify(home: str) -> tuple[float, float, str]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ledger"), "verify",
-                           "--home", home], capture_output=True, text=True, cwd=PROJECT_ROOT)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done.stdout.splitlines()[0][:60]
+OUTPUTS = {"classes": "Gentoo", "class_ids": 2, "all_class_ids": [0, 1, 2],
+           "all_classes": ["Adelie", "Chinstrap", "Gentoo"],
+           "probabilities": [0.0123456789, 0.0234567891, 0.9641975320],
+           "logits": [-2.1, -1.4, 2.3]}
 
 
-def bench_verify(root: str, records: int, repeats: int) -> dict:
-    homes = {"signed": _store(root, "signed", records, True),
-             "unsigned": _store(root, "unsigned", records, False)}
-    results: dict = {name: {"wall_s": [], "cpu_s": []} for name in homes}
+def _seconds(work, repeats: int) -> float:
+    times = []
     for _ in range(repeats):
-        for name, home in homes.items():  # alternating: both see the same machine load
-            wall, cpu, first_line = _verify(home)
-            results[name]["wall_s"].append(round(wall, 2))
-            results[name]["cpu_s"].append(round(cpu, 2))
-            results[name]["says"] = first_line
-    return results
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return median(times)
 
 
-def bench_approve(root: str, approvals: int) -> dict:
-    sys.path.insert(0, os.path.join(PROJECT_ROOT, "tests", "registry"))
-    from signed_store import as_pipeline, candidate, settings_for
+def model_costs(settings, identifier: str, repeats: int) -> dict:
+    """Median seconds to sign and to verify one pushed version (a scratch copy of it)."""
+    registry = Registry.open(settings.metadata_spec, must_exist=True)
+    info = registry.resolve(identifier)
+    key = models.model_signing_key(settings)
+    trusted = AllowedSigners.load(settings.allowed_signers_path)
+    scratch = tempfile.mkdtemp(prefix="bench_signing_")
+    copy = os.path.join(scratch, str(info.version))
+    try:
+        shutil.copytree(info.pushed_destination, copy)
+        started = time.perf_counter()
+        models.sign_model(copy, key)  # the first call also imports model-signing
+        first = time.perf_counter() - started
+        sign = _seconds(lambda: models.sign_model(copy, key), repeats)
+        verify = _seconds(lambda: models.verify_model(copy, trusted), repeats)
+        manifest = _seconds(lambda: layout.verify(copy, info.model_name, info.version,
+                                                  info.model_digest), repeats)
+        files = models.verify_model(copy, trusted).files
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(copy) for f in fs)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"version": info.identifier, "files": files, "bytes": size,
+            "first_sign_with_import_s": round(first, 3), "sign_s": round(sign, 4),
+            "verify_s": round(verify, 4), "manifest_check_s": round(manifest, 4)}
 
-    from pipeline.registry import Registry
-    from pipeline.signing.identity import person_signer
-    from pipeline.signing.keys import ensure_key
 
-    times: dict[str, list[float]] = {"unsigned": [], "signed": []}
-    cpu: dict[str, list[float]] = {"unsigned": [], "signed": []}
-    for mode in ("unsigned", "signed"):
-        home = os.path.join(root, f"approve-{mode}")
-        os.makedirs(home, exist_ok=True)
-        key = ensure_key(os.path.join(root, "alice"))[0]
-        registry = as_pipeline(home) if mode == "signed" else Registry.open(
-            settings_for(home).metadata_spec, must_exist=False)
-        if mode == "signed":
-            with open(settings_for(home).allowed_signers_path, "a") as handle:
-                handle.write(f"alice {key.public_line}\n")
-        for number in range(1, approvals + 1):
-            info = candidate(registry, os.path.join(root, mode), f"m{number}")
-            started, started_cpu = time.perf_counter(), time.process_time()
-            settings = settings_for(home, key.path)
-            if mode == "signed":  # what `ledger approve --key` adds: load key + signers, sign
-                deciding = Registry.from_settings(settings,
-                                                  signer=person_signer(settings, "alice"))
-            else:  # the command opens its registry either way
-                deciding = Registry.open(settings.metadata_spec)
-            deciding.approve("penguins", info.version, by="alice", reason="ok",
-                             current_digest=info.model_digest)
-            times[mode].append((time.perf_counter() - started) * 1000)
-            cpu[mode].append((time.process_time() - started_cpu) * 1000)
-    return {mode: {"median_ms": round(statistics.median(values), 1),
-                   "median_cpu_ms": round(statistics.median(cpu[mode]), 1),
-                   "all_ms": [round(v, 1) for v in values]} for mode, values in times.items()}
+def receipt_costs(settings, rounds: int, per_round: int) -> dict:
+    """Median µs per receipt for each variant, measured in interleaved rounds."""
+    signer = service_signer(settings)
+    trust = ReceiptTrust.of(settings)
+    digest = "ab" * 32
+    unsigned = ReceiptIssuer("penguins", 1, digest)
+    signed = ReceiptIssuer("penguins", 1, digest, signer)
+    mac = hmac.new(b"legacy-bench-key", digestmod=hashlib.sha256)
+    sample = signed.issue(OUTPUTS)
+
+    def legacy():  # the former scheme: an HMAC over the five legacy fields
+        receipt = unsigned.issue(OUTPUTS)
+        state = mac.copy()
+        state.update(receipt.canonical().encode("utf-8"))
+        return state.hexdigest()
+
+    variants = {
+        "unsigned_issue": lambda: unsigned.issue(OUTPUTS),
+        "hmac_issue_legacy": legacy,
+        "ed25519_issue": lambda: signed.issue(OUTPUTS),
+        "ed25519_verify_offline": lambda: verify_receipt(None, sample, trust, OUTPUTS),
+    }
+    samples = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, work in variants.items():
+            started = time.perf_counter_ns()
+            for _ in range(per_round):
+                work()
+            samples[name].append((time.perf_counter_ns() - started) / per_round / 1000)
+    return {name: round(median(values), 1) for name, values in samples.items()}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=10000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--approvals", type=int, default=15)
-    parser.add_argument("--work", default=None, help="Directory kept between runs (stores).")
-    parser.add_argument("--only", choices=("verify", "approve"), default=None)
+    parser.add_argument("--home", default=None, help="Ledger home (default $LEDGER_HOME/.ledger)")
+    parser.add_argument("--model", default="penguins@production")
+    parser.add_argument("--repeats", type=int, default=5, help="model sign/verify repetitions")
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--per-round", type=int, default=200)
     args = parser.parse_args(argv)
-    root = args.work or tempfile.mkdtemp(prefix="bench-signing-")
-    report = {"load": os.getloadavg()}
-    if args.only != "approve":
-        report["verify"] = bench_verify(root, args.records, args.repeats)
-    if args.only != "verify":
-        report["approve"] = bench_approve(root, args.approvals)
+    home = ledger_home(args.home).home
+    if not os.path.exists(os.path.join(home, "metadata.sqlite")):
+        print(f"no ledger home with an MLMD store at {home}: run `ledger run` first",
+              file=sys.stderr)
+        return 2
+    settings = resolve(home=home)
+    load_before = os.getloadavg()
+    report = {"model_signing": model_costs(settings, args.model, args.repeats),
+              "receipt_us_per_prediction": receipt_costs(settings, args.rounds, args.per_round),
+              "machine": {"cpus": os.cpu_count(),
+                          "loadavg_before": [round(x, 2) for x in load_before],
+                          "loadavg_after": [round(x, 2) for x in os.getloadavg()]}}
     print(json.dumps(report, indent=2))
     return 0
 
