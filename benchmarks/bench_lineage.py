@@ -75,8 +75,8 @@ def in_process(stores: list[tuple[dict, object]], rng: random.Random) -> None:
 def _whole_process(spec) -> dict:
     # The session may forbid writing .pyc files; an installed CLI has them, so allow it here.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    command = [LEDGER, "trace", "model-001@production", "--metadata", json.dumps(spec)
-               if isinstance(spec, dict) else spec]
+    command = [LEDGER, "--metadata", json.dumps(spec) if isinstance(spec, dict) else spec,
+               "trace", "model-001@production"]
     subprocess.run(command, check=True, capture_output=True, env=env, timeout=120)  # warm-up
     return {"ledger_trace_production_s": _stats(
         [_timed(subprocess.run, command, check=True, capture_output=True, env=env, timeout=120)

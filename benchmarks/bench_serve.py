@@ -38,8 +38,8 @@ def ready_seconds(home: str, identifier: str, env: dict) -> tuple[float, float, 
     """Process start to the first AVAILABLE status answer, wall and the server's CPU seconds
     (the figure other jobs on the machine do not inflate); the server is left running."""
     started = time.perf_counter()
-    server = model_server.start([*LEDGER, "serve", "--model", identifier, "--port", "0",
-                                 "--home", home], env, timeout=300)
+    server = model_server.start([*LEDGER, "--home", home, "serve", identifier, "--port", "0"],
+                                env, timeout=300)
     while model_server.call(server.url)[1]["model_version_status"][0]["state"] != "AVAILABLE":
         time.sleep(0.01)
     wall = time.perf_counter() - started
@@ -94,7 +94,7 @@ def concurrent(port: int, path: str, clients: int, per_client: int) -> list[floa
 def drift_seconds(home: str, identifier: str, env: dict) -> tuple[float, float, int, str]:
     """`ledger drift` as a whole process: wall and CPU seconds, exit code, stderr."""
     before, started = os.times(), time.perf_counter()
-    done = subprocess.run([*LEDGER, "drift", identifier, "--home", home], env=env,
+    done = subprocess.run([*LEDGER, "--home", home, "drift", identifier], env=env,
                           capture_output=True, text=True, timeout=300)
     after = os.times()
     cpu = (after.children_user + after.children_system

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from pipeline.commands import context
 from pipeline.paths import DEFAULT_DATASET_CONFIG
 
 # Command modules are imported when the CLI starts; none of them may import tfx or tensorflow at
@@ -16,11 +17,47 @@ COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
                    "pipeline.commands.monitor", "pipeline.commands.ui")
 
 
-@click.group()
-@click.option("--home", "home", envvar="LEDGER_HOME", default=None,
-              help="Ledger home: store, serving root, keys (default $LEDGER_HOME or .ledger/).")
+class LedgerGroup(click.Group):
+    """Registers the command modules on first use; lists each command's whole first sentence."""
+
+    _registered = False
+
+    def _register(self) -> None:
+        if not LedgerGroup._registered:
+            LedgerGroup._registered = True
+            for name in COMMAND_MODULES:
+                for command in importlib.import_module(name).COMMANDS:
+                    self.add_command(command)
+
+    def list_commands(self, ctx):
+        self._register()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        self._register()
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx, formatter):
+        # click cuts summaries to the terminal width minus the names ("..."): wrap them instead.
+        rows = [(name, command.get_short_help_str(limit=1_000))
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Identifiers: MODEL, MODEL@VERSION, MODEL@production, "
+                    "MODEL@latest-approved, MODEL@latest; a prediction id is "
+                    "MODEL@VERSION:HEX. Shell completion: see docs/user-guide.md.")
+@click.version_option(package_name="tfx-ledger", prog_name="ledger")
+@click.option("--home", "home", envvar="LEDGER_HOME", default=None, metavar="DIR",
+              help="Ledger home: MLMD store, pipeline root, serving root, keys, captures, run "
+                   "logs [env LEDGER_HOME; default .ledger/ in the checkout].")
 @click.option("--metadata", "metadata_spec", envvar="LEDGER_METADATA", default=None,
-              help='MLMD spec, e.g. {"sqlite": PATH} (default: the home\'s SQLite store).')
+              metavar="JSON", callback=context.check_metadata_spec,
+              help='MLMD connection spec, e.g. {"sqlite": PATH} or {"mysql": {...}} '
+                   "[env LEDGER_METADATA; default: the home's SQLite store].")
 @click.option("--serving-root", envvar="LEDGER_SERVING_ROOT", default=None,
               type=click.Path(file_okay=False), help="Where versions are pushed "
               "(default HOME/serving); recorded on each version.")
@@ -35,18 +72,20 @@ COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
 @click.option("--model-key", envvar="LEDGER_MODEL_KEY", default=None,
               type=click.Path(dir_okay=False), help="A managed ECDSA P-256 key that signs pushed "
               "models (default: HOME/keys/ledger_models_ecdsa, created on first use).")
+@click.option("--signing-key-env", default=None, metavar="NAME",
+              help="Environment variable holding the legacy HMAC key of the governance log "
+                   "and the receipts [default: LEDGER_SIGNING_KEY].")
 @click.pass_context
-def cli(ctx, **options):
+def cli(ctx, signing_key_env, **options):
     """tfx-ledger: a TFX pipeline and an MLMD model registry that records every decision."""
     # Resolved once, on first use (pipeline/commands/context.py), with any command option over it.
-    ctx.obj = {"options": options}
+    ctx.obj = {"options": options, context.SIGNING_KEY_ENV: signing_key_env}
 
 
 @cli.command()
 @click.option("--dataset-config", default=DEFAULT_DATASET_CONFIG, show_default=True,
               type=click.Path(dir_okay=False), help="YAML/JSON dataset config (CSV path, label, "
               "numeric and categorical columns).")
-@click.option("--home", default=None, help="Ledger home (default $LEDGER_HOME or .ledger/).")
 @click.option("--train-steps", default=200, show_default=True, type=click.IntRange(1))
 @click.option("--beam-arg", "beam_args", multiple=True,
               help="A Beam pipeline option, repeatable (e.g. --beam-arg=--runner=FlinkRunner). "
@@ -59,7 +98,7 @@ def cli(ctx, **options):
               help="Run even when data, config, code, libraries, options and the MLMD store "
                    "are unchanged since the last completed run (which is otherwise reused "
                    "without starting TFX).")
-def run(dataset_config, home, train_steps, beam_args, approval_mode, force):
+def run(dataset_config, train_steps, beam_args, approval_mode, force):
     """Run the pipeline locally (LocalDagRunner, SQLite MLMD) on a dataset config."""
     from pipeline.commands.context import settings
     from pipeline.config import DatasetConfigError, load_dataset_config
@@ -70,7 +109,7 @@ def run(dataset_config, home, train_steps, beam_args, approval_mode, force):
         raise click.ClickException(str(err)) from None
     from pipeline.local_runner import run_local
 
-    resolved = settings(home=home)
+    resolved = settings()
     try:
         summary = run_local(dataset, resolved.paths, train_steps=train_steps,
                             beam_pipeline_args=list(beam_args) or None, settings=resolved,
@@ -90,13 +129,11 @@ def run(dataset_config, home, train_steps, beam_args, approval_mode, force):
 
 
 def _register_command_modules() -> None:
-    for name in COMMAND_MODULES:
-        for command in importlib.import_module(name).COMMANDS:
-            cli.add_command(command)
+    """Kept for callers that registered explicitly; the group now does it on first use."""
+    cli._register()
 
 
 def main(argv=None) -> int:
-    _register_command_modules()
     try:
         cli.main(args=argv, prog_name="ledger", standalone_mode=True)
     except SystemExit as done:

@@ -6,7 +6,8 @@ import tempfile
 
 import click
 
-from pipeline.paths import DEFAULT_DATASET_CONFIG, ledger_home
+from pipeline.commands import context
+from pipeline.paths import DEFAULT_DATASET_CONFIG
 
 DEFAULT_IMAGE = "tfx-ledger:0.1.0"
 
@@ -44,7 +45,6 @@ def _check(dataset, options) -> None:
 @click.option("--output-dir", default=None,
               help="Where to write pipeline.yaml and pipeline_job.json "
                    "(default $LEDGER_HOME/kubeflow/).")
-@click.option("--home", default=None, help="Ledger home (default $LEDGER_HOME or .ledger/).")
 @click.option("--pipeline-root", default=None,
               help="Pipeline root for the PipelineJob JSON (e.g. gs://bucket/root). Default: "
                    "none, the cluster's default or the run's pipeline root applies.")
@@ -80,7 +80,7 @@ def _check(dataset, options) -> None:
                    "resolver nodes); approval then compares with the registry's deployed version.")
 @click.option("--check", is_flag=True,
               help="Only compile into a temp dir and validate with kfp; write nothing.")
-def compile(dataset_config, image, output_dir, home, pipeline_root, serving_root, data_root,
+def compile(dataset_config, image, output_dir, pipeline_root, serving_root, data_root,
             metadata_grpc, metadata_mysql_config, train_steps, accuracy_threshold,
             approval_mode, beam_args, signing_key_env, model_signing_key, no_baseline, check):
     """Compile the pipeline to Kubeflow Pipelines (KubeflowV2DagRunner); nothing runs."""
@@ -101,7 +101,7 @@ def compile(dataset_config, image, output_dir, home, pipeline_root, serving_root
     try:
         if check:
             return _check(dataset, options)
-        out = output_dir or os.path.join(ledger_home(home).home, "kubeflow")
+        out = output_dir or os.path.join(context.settings().home, "kubeflow")
         compiled = compile_pipeline(dataset, options, out)
     except (CompileError, MetadataOptionError) as err:
         raise click.ClickException(str(err)) from None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 import click
 
-from pipeline import metadata, paths
+from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
+from pipeline.commands.identifiers import MODEL, TRACE_TARGET, VERSION
 from pipeline.lineage import LineageError, LineageGraph, dot, text
 from pipeline.lineage.api import Lineage
 from pipeline.lineage.report import report_html
@@ -18,7 +20,7 @@ _handled = one_line_errors(LineageError, KeyError)
 
 
 def _lineage_command(name: str, *, formats: bool = True):
-    """click.command plus --json/--dot (when `formats`), --home and --metadata."""
+    """click.command plus --json/--dot (when `formats`); the store comes from the group."""
 
     def decorate(function):
         command = _handled(function)
@@ -26,23 +28,14 @@ def _lineage_command(name: str, *, formats: bool = True):
             command = click.option("--dot", "as_dot", is_flag=True,
                                    help="Print Graphviz DOT source.")(command)
             command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
-        command = click.option("--metadata", "metadata_spec", default=None,
-                               help='MLMD connection spec, e.g. {"sqlite": PATH}.')(command)
-        command = click.option("--home", default=None,
-                               help="Ledger home (default $LEDGER_HOME or .ledger/).")(command)
         return click.command(name)(command)
 
     return decorate
 
 
-def _open(home, metadata_spec) -> tuple[Lineage, str]:
-    if metadata_spec:
-        try:
-            json.loads(metadata_spec)
-        except ValueError as exc:
-            raise LineageError(f"--metadata is not a JSON connection spec ({exc})") from None
-    spec = metadata_spec or metadata.sqlite_spec(paths.ledger_home(home).metadata_path)
-    return Lineage.open(spec, paths.ledger_home(home)), spec
+def _open() -> tuple[Lineage, str]:
+    settings = context.settings()
+    return Lineage.open(settings.metadata_spec, settings.paths), settings.metadata_spec
 
 
 def _emit(result, as_json: bool, as_dot: bool, human, graph: LineageGraph, title: str) -> None:
@@ -57,37 +50,46 @@ def _emit(result, as_json: bool, as_dot: bool, human, graph: LineageGraph, title
 
 
 @_lineage_command("trace")
-@click.argument("target")
-def trace_command(target, as_json, as_dot, home, metadata_spec):
+@click.argument("target", type=TRACE_TARGET)
+def trace_command(target, as_json, as_dot):
     """Trace TARGET upstream to its data and code: MODEL@VERSION, MODEL@production, a
-    prediction id (MODEL@VERSION:HEX) or a receipt JSON file (its signature is verified first)."""
-    from pipeline.commands.context import settings
+    prediction id (MODEL@VERSION:HEX) or a receipt JSON file (its signature is verified first);
+    a prediction shows its captured inputs and outputs."""
     from pipeline.serving.receipt_checks import ReceiptTrust
 
-    lineage = _open(home, metadata_spec)[0]
-    lineage.receipt_trust = ReceiptTrust.of(settings(home=home, metadata_spec=metadata_spec))
-    verified = lineage.verified_receipt(target)
-    found = lineage.trace(target)
-    if verified is not None and not (as_json or as_dot):
-        click.echo(f"prediction {verified.receipt.prediction_id} at {verified.receipt.issued_at}"
-                   f": receipt valid ({verified.how})")
+    lineage = _open()[0]
+    lineage.receipt_trust = ReceiptTrust.of(context.settings())
+    verified = lineage.verified_receipt(str(target))
+    if verified is None:
+        found = lineage.trace(str(target))
+        return _emit(found, as_json, as_dot, text.trace_text, found.graph,
+                     found.version.identifier)
+    receipt = verified.receipt
+    found = lineage.trace_version(lineage.registry.version(receipt.model, receipt.version))
+    captured = lineage.captured_prediction(receipt.prediction_id)
+    if as_json and not as_dot:
+        document = {**asdict(found), "prediction": text.prediction_dict(verified, captured)}
+        return click.echo(json.dumps(document, indent=2, sort_keys=True, default=str))
+    if not as_dot:
+        click.echo(text.prediction_text(verified, captured))
     _emit(found, as_json, as_dot, text.trace_text, found.graph, found.version.identifier)
 
 
 @_lineage_command("impact")
 @click.argument("target")
-def impact_command(target, as_json, as_dot, home, metadata_spec):
+def impact_command(target, as_json, as_dot):
     """Everything downstream of TARGET: a dataset version id (dsv-...) or a file's SHA-256."""
-    found = _open(home, metadata_spec)[0].impact(target)
+    found = _open()[0].impact(target)
     _emit(found, as_json, as_dot, text.impact_text, found.graph, f"impact of {target}")
 
 
 @_lineage_command("as-of")
-@click.argument("model")
+@click.argument("model", type=MODEL)
 @click.argument("time")
-def as_of_command(model, time, as_json, as_dot, home, metadata_spec):
+def as_of_command(model, time, as_json, as_dot):
     """Which version of MODEL was deployed at TIME (ISO-8601 UTC), by whom, on what data."""
-    lineage = _open(home, metadata_spec)[0]
+    lineage = _open()[0]
+    model = model.model
     found = lineage.as_of(model, time)
     graph = lineage.trace_version(found.version).graph if found.deployed and as_dot else None
     title = f"{model} at {found.at}: " + (found.version.identifier if found.deployed else "none")
@@ -95,11 +97,11 @@ def as_of_command(model, time, as_json, as_dot, home, metadata_spec):
 
 
 @_lineage_command("diff", formats=True)
-@click.argument("a")
-@click.argument("b")
-def diff_command(a, b, as_json, as_dot, home, metadata_spec):
+@click.argument("a", type=VERSION)
+@click.argument("b", type=VERSION)
+def diff_command(a, b, as_json, as_dot):
     """Compare two versions (MODEL@A MODEL@B): metrics, hyperparameters, data, code, digests."""
-    found = _open(home, metadata_spec)[0].diff(a, b)
+    found = _open()[0].diff(str(a), str(b))
     if as_dot and not as_json:
         return click.echo(dot.diff_dot(found.graph_a, found.graph_b, f"{found.a} vs {found.b}"),
                           nl=False)
@@ -107,13 +109,13 @@ def diff_command(a, b, as_json, as_dot, home, metadata_spec):
 
 
 @_lineage_command("report", formats=False)
-@click.argument("target")
+@click.argument("target", type=TRACE_TARGET)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
               help="HTML file to write.")
-def report_command(target, out, home, metadata_spec):
+def report_command(target, out):
     """Write a self-contained HTML page of TARGET's lineage: the graph and every node's facts."""
-    lineage, spec = _open(home, metadata_spec)
-    found = lineage.trace(target)
+    lineage, spec = _open()
+    found = lineage.trace(str(target))
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     page = report_html(found, store=spec, generated_at=now)
     with open(out, "w", encoding="utf-8") as handle:

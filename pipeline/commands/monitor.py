@@ -8,7 +8,8 @@ import sys
 import click
 from ml_metadata import errors as mlmd_errors
 
-from pipeline import paths
+from pipeline.commands import context
+from pipeline.commands.identifiers import MODEL_OR_VERSION
 from pipeline.monitoring.errors import MonitoringError
 from pipeline.monitoring.thresholds import ThresholdsError
 from pipeline.paths import DEFAULT_DATASET_CONFIG
@@ -60,7 +61,6 @@ _retrain_options = [
                  type=click.Path(dir_okay=False),
                  help="The model's dataset config; a path with {SPAN} reads numbered spans."),
     click.option("--train-steps", default=200, show_default=True, type=click.IntRange(1)),
-    click.option("--home", default=None, help="Ledger home (default $LEDGER_HOME or .ledger/)."),
 ]
 
 
@@ -74,7 +74,7 @@ def _with(options):
 
 
 @click.command("drift")
-@click.argument("target")
+@click.argument("target", type=MODEL_OR_VERSION)
 @click.option("--thresholds", "thresholds_file", default=None, type=click.Path(dir_okay=False),
               help="YAML/JSON: {numeric: 0.15, categorical: 0.15, features: {name: value}}.")
 @click.option("--capture", "capture_files", multiple=True,
@@ -84,21 +84,20 @@ def _with(options):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--retrain", "then_retrain", is_flag=True,
               help="On drift, run the pipeline on the newest span (see `ledger retrain`).")
-@click.option("--metadata", "metadata_spec", default=None,
-              help='MLMD spec, e.g. {"sqlite": PATH} (default: the home\'s store).')
 @_with(_retrain_options)
 @_handled
 def drift_command(target, thresholds_file, capture_files, since, as_json, then_retrain,
-                  metadata_spec, dataset_config, train_steps, home):
+                  dataset_config, train_steps):
     """Drift and skew of MODEL[@VERSION]'s captured requests vs its training data (exit 3)."""
     from pipeline.monitoring import check_drift, load_thresholds
     from pipeline.monitoring.report import feature_table, footer_lines, header_lines
 
-    target = target if "@" in target else f"{target}@production"
-    layout = paths.ledger_home(home)
+    target = str(target) if target.selector else f"{target.model}@production"
+    settings = context.settings()
+    layout = settings.paths
     dataset = _dataset(dataset_config, target.split("@")[0]) if then_retrain else None
     result = check_drift(target, layout, thresholds=load_thresholds(thresholds_file),
-                         metadata_spec=metadata_spec, files=list(capture_files) or None,
+                         metadata_spec=settings.metadata_spec, files=list(capture_files) or None,
                          since=since)
     if not as_json:
         click.echo("\n".join([*header_lines(result), feature_table(result),
@@ -130,9 +129,9 @@ def _outcome_dict(outcome) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @_with(_retrain_options)
 @_handled
-def retrain_command(as_json, dataset_config, train_steps, home):
+def retrain_command(as_json, dataset_config, train_steps):
     """Run the pipeline on the newest span; the new version passes the usual gates or not."""
-    outcome = _retrain(_dataset(dataset_config), paths.ledger_home(home), train_steps, as_json)
+    outcome = _retrain(_dataset(dataset_config), context.settings().paths, train_steps, as_json)
     if as_json:
         click.echo(json.dumps(_outcome_dict(outcome), indent=2, sort_keys=True))
 

@@ -8,56 +8,39 @@ from dataclasses import asdict
 import click
 
 from pipeline import digest
-from pipeline.commands.context import settings
+from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
+from pipeline.commands.identifiers import MODEL, MODEL_OR_VERSION, VERSION
 from pipeline.registry import Registry, RegistryError, checkpoint, render
 from pipeline.registry.deploy import source_dir_of
 from pipeline.registry.pushed import FAILED, pushed_text
-from pipeline.settings import LEGACY_HMAC_ENV, Settings
+from pipeline.settings import Settings
 from pipeline.signing.identity import person_signer, service_signer
 from pipeline.signing.models import ModelKeys
 
-SIGNING_KEY_ENV = LEGACY_HMAC_ENV
-_SHARED = {"home", "metadata_spec", "signing_key_env", "as_json"}
-
 
 def _registry_command(name: str, *, json_flag: bool = False):
-    """click.command plus --home, --metadata, --signing-key-env (and --json), errors handled."""
+    """click.command (plus --json), failures as one line on stderr; the store and keys come
+    from the group's options (pipeline/commands/context.py)."""
 
     def decorate(function):
-        command = _handled(function)
+        command = one_line_errors()(function)
         if json_flag:
             command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
-        command = click.option("--home", default=None, help="Ledger home directory.")(command)
-        command = click.option(
-            "--metadata", "metadata_spec", default=None, help='MLMD spec: {"sqlite": PATH}.'
-        )(command)
-        command = click.option(
-            "--signing-key-env",
-            default=SIGNING_KEY_ENV,
-            show_default=True,
-            help="Environment variable holding the HMAC key of records written before "
-            "signatures (legacy stores).",
-        )(command)
-        built = click.command(name)(command)
-        # Command-specific arguments and options first, the shared store options after them.
-        shared = [p for p in built.params if p.name in _SHARED]
-        built.params = [p for p in built.params if p.name not in _SHARED] + shared[::-1]
-        return built
+        return click.command(name)(command)
 
     return decorate
 
 
-_handled = one_line_errors()
 _key_option = click.option(
     "--key", "key", default=None, type=click.Path(dir_okay=False),
     help="Your private key (e.g. ~/.ssh/id_ed25519), listed for you in the allowed signers.",
 )
 
 
-def _settings(home, metadata_spec, signing_key_env, key=None) -> Settings:
-    return settings(home=home, metadata_spec=metadata_spec, key=key,
-                    hmac_key_env=signing_key_env)
+def _settings(key=None) -> Settings:
+    """The group's settings, with a command's own --key over the group's."""
+    return context.settings(key=key)
 
 
 def _model_keys(resolved: Settings, checks_models: bool, pushes: bool):
@@ -66,29 +49,20 @@ def _model_keys(resolved: Settings, checks_models: bool, pushes: bool):
     return ModelKeys.of(resolved, pushes=pushes) if checks_models or pushes else None
 
 
-def _open(home, metadata_spec, signing_key_env, *, checks_models=False,
-          pushes=False) -> tuple[Registry, Settings]:
+def _open(*, checks_models=False, pushes=False) -> tuple[Registry, Settings]:
     """A registry for reading: records are checked against the allowed signers."""
-    resolved = _settings(home, metadata_spec, signing_key_env)
+    resolved = _settings()
     keys = _model_keys(resolved, checks_models, pushes)
     return Registry.from_settings(resolved, model_keys=keys), resolved
 
 
-def _open_as(by, key, home, metadata_spec, signing_key_env, *, checks_models=False,
-             pushes=False) -> tuple[Registry, Settings]:
+def _open_as(by, key, *, checks_models=False, pushes=False) -> tuple[Registry, Settings]:
     """A registry whose writes are signed by `by`'s own key; refused before any write when
     the key is missing or is not `by`'s key in the allowed signers."""
-    resolved = _settings(home, metadata_spec, signing_key_env, key)
+    resolved = _settings(key)
     signer = person_signer(resolved, by)
     keys = _model_keys(resolved, checks_models, pushes)
     return Registry.from_settings(resolved, signer=signer, model_keys=keys), resolved
-
-
-def _split(identifier: str) -> tuple[str, int]:
-    name, _, version = identifier.partition("@")
-    if not version.isdigit():
-        raise RegistryError(f"expected MODEL@VERSION with a number, got {identifier!r}")
-    return name, int(version)
 
 
 def _statuses(registry, records) -> list:
@@ -96,23 +70,24 @@ def _statuses(registry, records) -> list:
 
 
 @_registry_command("models", json_flag=True)
-def models_command(as_json, home, metadata_spec, signing_key_env):
+def models_command(as_json):
     """List registered models with their latest and production versions."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
+    registry, _ = _open()
     found = registry.models()
     click.echo(render.as_json(found) if as_json else render.models_table(found))
 
 
 @_registry_command("versions", json_flag=True)
-@click.argument("model")
+@click.argument("model", type=MODEL)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="Versions per page.")
 @click.option("--before", type=click.IntRange(min=1), default=None,
               help="Show versions older than this one (the next page).")
-def versions_command(model, limit, before, as_json, home, metadata_spec, signing_key_env):
+def versions_command(model, limit, before, as_json):
     """List MODEL's versions, newest first, a page at a time: stage, metrics, dataset,
     approver and push time."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
+    registry, _ = _open()
+    model = model.model
     found = registry.versions_page(model, limit=limit, before=before)
     statuses = {v.version: _statuses(registry, registry.history(model, v.version))
                 for v in found}  # only this page's records
@@ -129,11 +104,11 @@ def versions_command(model, limit, before, as_json, home, metadata_spec, signing
 
 
 @_registry_command("show", json_flag=True)
-@click.argument("identifier")
-def show_command(identifier, as_json, home, metadata_spec, signing_key_env):
+@click.argument("identifier", type=VERSION)
+def show_command(identifier, as_json):
     """Show one version (MODEL@3, MODEL@production, MODEL@latest-approved, MODEL@latest)."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
-    info = registry.resolve(identifier)
+    registry, _ = _open()
+    info = registry.resolve(str(identifier))
     history = registry.history(info.model_name, info.version)
     statuses = _statuses(registry, history)
     if as_json:
@@ -144,17 +119,16 @@ def show_command(identifier, as_json, home, metadata_spec, signing_key_env):
 
 
 @_registry_command("approve")
-@click.argument("model")
-@click.argument("version", type=int)
+@click.argument("identifier", type=VERSION)
 @click.option("--by", "by", default=None, help="Who approves (default: your key's identity).")
 @click.option("--reason", required=True, help="Why.")
 @_key_option
-def approve_command(model, version, by, reason, key, home, metadata_spec, signing_key_env):
+def approve_command(identifier, by, reason, key):
     """Approve a validated version (digest re-checked, signed with your key), then push it."""
-    registry, resolved = _open_as(by, key, home, metadata_spec, signing_key_env,
-                                  pushes=True)
+    registry, resolved = _open_as(by, key, pushes=True)
     by = registry.signer.identity
-    info = registry.version(model, version)
+    info = registry.resolve(str(identifier))
+    model, version = info.model_name, info.version
     current = digest.model_digest(source_dir_of(info))
     approved = registry.approve(model, version, by=by, reason=reason, current_digest=current)
     click.echo(f"approved {model}@{version} by {by} (record {approved.seq}, signed "
@@ -164,14 +138,13 @@ def approve_command(model, version, by, reason, key, home, metadata_spec, signin
 
 
 @_registry_command("push")
-@click.argument("model")
-@click.argument("version", type=int)
+@click.argument("identifier", type=VERSION)
 @click.option("--by", "by", default=None, help="Who pushes (default: the pipeline, signed "
               "with its service key; with --key: you).")
 @_key_option
-def push_command(model, version, by, key, home, metadata_spec, signing_key_env):
+def push_command(identifier, by, key):
     """Push an approved version whose push did not happen (e.g. interrupted after approval)."""
-    resolved = _settings(home, metadata_spec, signing_key_env, key)
+    resolved = _settings(key)
     if resolved.key_path:
         signer = person_signer(resolved, by)
     else:
@@ -180,35 +153,45 @@ def push_command(model, version, by, key, home, metadata_spec, signing_key_env):
             raise RegistryError(f"a push by {by} must be signed with {by}'s key (--key)")
     registry = Registry.from_settings(resolved, signer=signer,
                                      model_keys=_model_keys(resolved, False, True))
-    info = registry.version(model, version)
+    info = registry.resolve(str(identifier))
+    model, version = info.model_name, info.version
     pushed = registry.push(model, version, info.serving_root or resolved.serving_root,
                            actor=signer.identity)
     click.echo(f"pushed {model}@{version} to {pushed.destination} (record {pushed.transition.seq})")
 
 
 @_registry_command("reject")
-@click.argument("model")
-@click.argument("version", type=int)
+@click.argument("identifier", type=VERSION)
 @click.option("--by", "by", default=None, help="Who rejects (default: your key's identity).")
 @click.option("--reason", required=True, help="Why.")
 @_key_option
-def reject_command(model, version, by, reason, key, home, metadata_spec, signing_key_env):
+def reject_command(identifier, by, reason, key):
     """Reject a candidate or validated version (signed with your key)."""
-    registry, _ = _open_as(by, key, home, metadata_spec, signing_key_env)
-    record = registry.reject(model, version, by=registry.signer.identity, reason=reason)
-    click.echo(f"rejected {model}@{version} by {record.actor} (record {record.seq})")
+    registry, _ = _open_as(by, key)
+    info = registry.resolve(str(identifier))
+    record = registry.reject(info.model_name, info.version, by=registry.signer.identity,
+                             reason=reason)
+    click.echo(f"rejected {info.identifier} by {record.actor} (record {record.seq})")
 
 
 @_registry_command("rollback")
-@click.argument("model")
-@click.option("--to", "to_version", type=int, default=None, help="Version to redeploy.")
+@click.argument("identifier", type=MODEL_OR_VERSION)
+@click.option("--to", "target", type=VERSION, default=None,
+              help="MODEL@VERSION to redeploy [default: the version deployed before].")
 @click.option("--by", "by", default=None, help="Who rolls back (default: your key's identity).")
 @click.option("--reason", default="", help="Why.")
 @_key_option
-def rollback_command(model, to_version, by, reason, key, home, metadata_spec, signing_key_env):
+def rollback_command(identifier, target, by, reason, key):
     """Take MODEL@production out and redeploy the previous (or --to) version (signed)."""
-    registry, _ = _open_as(by, key, home, metadata_spec, signing_key_env,
-                            checks_models=True)
+    if identifier.selector not in (None, "production"):
+        raise click.BadParameter(f"{identifier} names a version; rollback takes MODEL or "
+                                 "MODEL@production, and the version to redeploy as --to")
+    if target is not None and target.model != identifier.model:
+        raise click.BadParameter(f"{target} is not a version of {identifier.model}",
+                                 param_hint="--to")
+    registry, _ = _open_as(by, key, checks_models=True)
+    model = identifier.model
+    to_version = registry.resolve(str(target)).version if target is not None else None
     result = registry.rollback(model, to_version=to_version, actor=registry.signer.identity,
                                reason=reason)
     click.echo(
@@ -218,29 +201,26 @@ def rollback_command(model, to_version, by, reason, key, home, metadata_spec, si
 
 
 @_registry_command("deprecate")
-@click.argument("identifier")
+@click.argument("identifier", type=VERSION)
 @click.option("--by", "by", default=None, help="Who deprecates (default: your key's identity).")
 @click.option("--reason", default="", help="Why.")
 @_key_option
-def deprecate_command(identifier, by, reason, key, home, metadata_spec, signing_key_env):
+def deprecate_command(identifier, by, reason, key):
     """Deprecate MODEL@VERSION from any non-terminal stage (signed with your key)."""
-    model, version = _split(identifier)
-    registry, _ = _open_as(by, key, home, metadata_spec, signing_key_env)
-    record = registry.deprecate(model, version, actor=registry.signer.identity, reason=reason)
-    click.echo(f"deprecated {identifier} (was {record.from_stage}, record {record.seq})")
+    registry, _ = _open_as(by, key)
+    info = registry.resolve(str(identifier))
+    record = registry.deprecate(info.model_name, info.version, actor=registry.signer.identity,
+                                reason=reason)
+    click.echo(f"deprecated {info.identifier} (was {record.from_stage}, record {record.seq})")
 
 
 @_registry_command("history", json_flag=True)
-@click.argument("model")
-@click.option("--version", type=int, default=None, help="Only this version (or MODEL@N).")
-def history_command(model, version, as_json, home, metadata_spec, signing_key_env):
-    """Show the governance-log records of MODEL, or of one version (MODEL@N), in order."""
-    registry, _ = _open(home, metadata_spec, signing_key_env)
-    if "@" in model:
-        if version is not None:
-            raise RegistryError("give the version once: MODEL@N or --version N")
-        model, version = _split(model)
-    records = registry.history(model, version)
+@click.argument("identifier", type=MODEL_OR_VERSION)
+def history_command(identifier, as_json):
+    """Show the governance-log records of MODEL, or of one version (MODEL@VERSION), in order."""
+    registry, _ = _open()
+    version = None if identifier.selector is None else registry.resolve(str(identifier)).version
+    records = registry.history(identifier.model, version)
     statuses = _statuses(registry, records)
     if as_json:
         return click.echo(render.as_json(render.records_json(records, statuses)))
@@ -255,8 +235,7 @@ def history_command(model, version, as_json, home, metadata_spec, signing_key_en
               help="With --checkpoint: re-check the whole log too, not only what is new.")
 @click.option("--bundle", "bundle_path", default=None, type=click.Path(dir_okay=False),
               help="Check an audit bundle (exported by `ledger ui`) offline instead of the store.")
-def verify_command(checkpoint_file, full, bundle_path, as_json, home, metadata_spec,
-                   signing_key_env):
+def verify_command(checkpoint_file, full, bundle_path, as_json):
     """Re-check every record's signature, the hash chain, the anchor and the heads, and every
     pushed version's files and model signature (or, with --bundle, an audit bundle offline).
 
@@ -265,8 +244,8 @@ def verify_command(checkpoint_file, full, bundle_path, as_json, home, metadata_s
     signatures) are not proven.
     """
     if bundle_path:
-        return _verify_bundle(bundle_path, home, metadata_spec, signing_key_env)
-    registry, _ = _open(home, metadata_spec, signing_key_env, checks_models=True)
+        return _verify_bundle(bundle_path)
+    registry, _ = _open(checks_models=True)
     since = checkpoint.read(checkpoint_file) if checkpoint_file else None
     report = registry.verify(since, full=full)
     checks = registry.verify_pushed()
@@ -288,10 +267,10 @@ def verify_command(checkpoint_file, full, bundle_path, as_json, home, metadata_s
 @click.option("--since", "since_file", default=None, type=click.Path(dir_okay=False),
               help="Verify incrementally from this earlier checkpoint instead of in full.")
 @_key_option
-def checkpoint_command(out, since_file, key, home, metadata_spec, signing_key_env):
+def checkpoint_command(out, since_file, key):
     """Verify the log, then sign its head (last record, each model's last record) and write it
     to --out. Signed with --key (a person) or else the service key."""
-    resolved = _settings(home, metadata_spec, signing_key_env, key)
+    resolved = _settings(key)
     signer = person_signer(resolved, None) if resolved.key_path else service_signer(resolved)
     registry = Registry.from_settings(resolved)
     since = checkpoint.read(since_file) if since_file else None
@@ -301,13 +280,13 @@ def checkpoint_command(out, since_file, key, home, metadata_spec, signing_key_en
                f"{signer.identity} ({signer.key.fingerprint}) written to {written}")
 
 
-def _verify_bundle(path: str, home, metadata_spec, signing_key_env) -> None:
+def _verify_bundle(path: str) -> None:
     """Exit 0: every record is signed by an allowed signer; 2: a problem; 3: intact, legacy."""
     from pipeline.registry.trust import VERIFIED, Trust
     from pipeline.signing.allowed_signers import AllowedSigners
     from pipeline.ui.audit import load_bundle, verify_bundle
 
-    resolved = _settings(home, metadata_spec, signing_key_env)
+    resolved = _settings()
     trust = Trust(AllowedSigners.load_or_empty(resolved.allowed_signers_path), resolved.hmac_key)
     bundle = load_bundle(path)
     problems, states = verify_bundle(bundle, trust)

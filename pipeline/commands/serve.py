@@ -11,49 +11,37 @@ import threading
 import click
 
 from components.infra_validator.tf_runtime import LEAN
-from pipeline import paths
-from pipeline.commands.context import settings
+from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
+from pipeline.commands.identifiers import VERSION
 from pipeline.registry import Registry
 from pipeline.serving.errors import ReceiptError, ServingError
 from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
 from pipeline.serving.receipts import receipts_in
 from pipeline.signing.keys import KeyFileError
 
-LEGACY_KEY_ENV = "LEDGER_SIGNING_KEY"
-
 
 def _command(name: str):
-    """click.command plus --home, --metadata and --signing-key-env, failures as one line, exit 1."""
+    """click.command with failures as one line, exit 1; the store and key come from the group."""
 
     def decorate(function):
-        handled = one_line_errors(ServingError, KeyFileError)(function)
-        for option in (
-            click.option("--signing-key-env", default=LEGACY_KEY_ENV, show_default=True,
-                         help="Environment variable holding the HMAC key of legacy receipts "
-                              "(receipts are signed with the service identity's Ed25519 key)."),
-            click.option("--metadata", "metadata_spec", default=None,
-                         help='MLMD spec, e.g. {"sqlite": PATH} (default: the home\'s store).'),
-            click.option("--home", default=None, help="Ledger home directory."),
-        ):
-            handled = option(handled)
-        return click.command(name)(handled)
+        return click.command(name)(one_line_errors(ServingError, KeyFileError)(function))
 
     return decorate
 
 
-def _loader(home, metadata_spec, signing_key_env, capture_rate, runtime):
+def _loader(capture_rate, runtime):
     """Predictor.load for one identifier, with the command's settings (resolved here, once:
     a stage follower calls it from its own thread); TensorFlow imported on first use."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep stdout/stderr readable
-    resolved = settings(home=home, metadata_spec=metadata_spec, hmac_key_env=signing_key_env)
-    layout = paths.ledger_home(home)
+    resolved = context.settings()
 
     def load(identifier: str):
         from pipeline.serving.predictor import Predictor  # imports tensorflow when loading
 
-        return Predictor.load(identifier, layout, capture_rate=capture_rate,
-                              metadata_spec=metadata_spec, settings=resolved, runtime=runtime)
+        return Predictor.load(identifier, resolved.paths, capture_rate=capture_rate,
+                              metadata_spec=resolved.metadata_spec, settings=resolved,
+                              runtime=runtime)
 
     return load, resolved
 
@@ -80,9 +68,7 @@ def _echo(line: str) -> None:
 
 
 @_command("serve")
-@click.option("--model", "identifier", required=True,
-              help="MODEL@production (followed as it moves), MODEL@latest-approved or "
-                   "MODEL@VERSION.")
+@click.argument("identifier", type=VERSION)
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(0, 65535),
               help="0 picks a free port.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -92,9 +78,9 @@ def _echo(line: str) -> None:
               type=click.FloatRange(0.05, 3600),
               help="Seconds between registry checks of a followed stage (models.config is "
                    "watched in between).")
-def serve_command(identifier, port, host, capture_rate, follow_interval, home, metadata_spec,
-                  signing_key_env):
-    """Serve a verified model version over TF Serving's REST API; each prediction gets a receipt.
+def serve_command(identifier, port, host, capture_rate, follow_interval):
+    """Serve a verified MODEL@VERSION or MODEL@ALIAS over TF Serving's REST API; each
+    prediction gets a receipt.
 
     On a stage (MODEL@production) the server follows it: when the registry moves the stage
     (push, rollback), the new version is loaded, verified and switched to without dropping a
@@ -104,10 +90,8 @@ def serve_command(identifier, port, host, capture_rate, follow_interval, home, m
     from pipeline.serving.metrics import ServingMetrics
     from pipeline.serving.server import bind
 
-    if "@" not in identifier:
-        raise ServingError(f"--model {identifier!r}: expected MODEL@VERSION or MODEL@stage")
-    model_name = identifier.partition("@")[0]
-    load, resolved = _loader(home, metadata_spec, signing_key_env, capture_rate, LEAN)
+    model_name, identifier = identifier.model, str(identifier)
+    load, resolved = _loader(capture_rate, LEAN)
     metrics = ServingMetrics(model_name)
     served = ServedModel(
         identifier, load, lambda: Registry.open(resolved.metadata_spec, must_exist=True),
@@ -142,19 +126,18 @@ def _read_json(path: str):
 
 
 @_command("predict")
-@click.argument("identifier")
+@click.argument("identifier", type=VERSION)
 @click.option("--instances", "instances_file", required=True,
               help='JSON file ("-" for stdin): {"instances": [{column: value}, ...]} or a list.')
 @click.option("--capture-rate", default=1.0, show_default=True, type=click.FloatRange(0, 1))
-def predict_command(identifier, instances_file, capture_rate, home, metadata_spec,
-                    signing_key_env):
+def predict_command(identifier, instances_file, capture_rate):
     """Predict once with MODEL@ID on a JSON file of raw rows; prints predictions and receipts."""
     raw = _read_json(instances_file)
     instances = raw.get("instances") if isinstance(raw, dict) else raw
     if not isinstance(instances, list):
         raise ServingError(f'{instances_file}: expected {{"instances": [...]}} or a JSON list')
-    load, _ = _loader(home, metadata_spec, signing_key_env, capture_rate, LEAN)
-    with load(identifier) as predictor:
+    load, _ = _loader(capture_rate, LEAN)
+    with load(str(identifier)) as predictor:
         predictions = predictor.predict(instances)
     click.echo(json.dumps({
         "predictions": [p.outputs for p in predictions],
@@ -169,11 +152,10 @@ def predict_command(identifier, instances_file, capture_rate, home, metadata_spe
                    "the allowed signers.")
 @click.option("--offline", is_flag=True,
               help="Check signatures and outputs only; do not open the registry.")
-def verify_receipt_command(receipt_file, public_key, offline, home, metadata_spec,
-                           signing_key_env):
+def verify_receipt_command(receipt_file, public_key, offline):
     """Check receipts: signature by an allowed signer (or --public-key), the outputs they sign
     when the file holds them, and the version and digest in the registry. Exit 1 if any fails."""
-    resolved = settings(home=home, metadata_spec=metadata_spec, hmac_key_env=signing_key_env)
+    resolved = context.settings()
     trust = ReceiptTrust.public_key(public_key) if public_key else ReceiptTrust.of(resolved)
     registry = None if offline else Registry.open(resolved.metadata_spec, must_exist=True)
     failures = 0

@@ -47,11 +47,8 @@ def trust_of(resolved):
               help="Port to listen on (0: any free port, printed at start).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; the default keeps the app on this machine.")
-@click.option("--home", default=None, help="Ledger home (default: the group's --home).")
-@click.option("--metadata", "metadata_spec", default=None,
-              help='MLMD connection spec, e.g. {"sqlite": PATH} (default: the home\'s store).')
 @one_line_errors(LineageError)
-def ui_command(port, host, home, metadata_spec):
+def ui_command(port, host):
     """Serve the registry, versions, evidence and lineage as a read-only local web app."""
     import uvicorn
 
@@ -59,7 +56,7 @@ def ui_command(port, host, home, metadata_spec):
     from pipeline.serving.receipt_checks import ReceiptTrust
     from pipeline.ui.app import create_app
 
-    resolved = settings(home=home, metadata_spec=metadata_spec)
+    resolved = settings()  # the group's --home, --metadata, keys
     lineage = Lineage.open(resolved.metadata_spec, resolved.paths,
                            receipt_trust=ReceiptTrust.of(resolved))
     app = create_app(lineage, partial(trust_of, resolved))

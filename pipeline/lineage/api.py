@@ -85,6 +85,18 @@ class Lineage:
             self.receipt_trust = ReceiptTrust.of(resolve(home=self.paths.home))
         return self.receipt_trust
 
+    def captured_prediction(self, prediction_id: str) -> dict | None:
+        """The capture record (features in, outputs out, receipt) of a prediction, or None
+        when it was not captured in this home (sampled out, or served elsewhere)."""
+        from pipeline.serving import receipts
+
+        if self.paths is None:
+            return None
+        try:
+            return receipts.find_capture(self.paths, prediction_id)
+        except receipts.ReceiptError:
+            return None
+
     def trace_version(self, info: VersionInfo) -> Trace:
         """The upstream trace of a version the caller already resolved (e.g. from a receipt)."""
         return trace_module.trace_version(self.store, info)

@@ -55,6 +55,29 @@ def _checks_lines(trace: Trace) -> list[str]:
     return _section("checks", rows)
 
 
+def prediction_dict(verified, captured: dict | None) -> dict:
+    """A traced prediction: its receipt, what was checked, and its captured inputs and outputs
+    (None when the prediction was not captured in this home)."""
+    receipt = verified.receipt
+    return {"prediction_id": receipt.prediction_id, "issued_at": receipt.issued_at,
+            "receipt": receipt.to_dict(), "receipt_valid": True, "checked": verified.how,
+            "signer": verified.signer, "stage_now": verified.stage,
+            "captured": captured is not None,
+            "inputs": captured["features"] if captured else None,
+            "outputs": captured["outputs"] if captured else None}
+
+
+def prediction_text(verified, captured: dict | None) -> str:
+    """The prediction's receipt check, then the inputs it was given and what it answered."""
+    receipt = verified.receipt
+    lines = [f"prediction {receipt.prediction_id} at {receipt.issued_at}: receipt valid "
+             f"({verified.how})"]
+    if captured is None:
+        return "\n".join(lines + ["  inputs and outputs: not captured in this home"])
+    return "\n".join(lines + [f"  inputs   {_kv(captured['features'])}",
+                              f"  outputs  {_kv(captured['outputs'])}"])
+
+
 def trace_text(trace: Trace) -> str:
     """The facts an auditor asks for first, then the governance log of the version."""
     info, train = trace.version, trace.training

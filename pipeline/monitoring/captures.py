@@ -90,7 +90,7 @@ def read_captures(store, version: VersionInfo, *, files=None, since: str | None 
     if not artifacts:
         raise NoCapturesError(
             f"{version.identifier} has no captured predictions: serve it with "
-            f"`ledger serve --model {version.identifier}` (or `ledger predict`) first")
+            f"`ledger serve {version.identifier}` (or `ledger predict`) first")
     captured = CapturedRequests()
     for artifact in artifacts:
         if not os.path.isfile(artifact.uri):

@@ -163,13 +163,19 @@ class ReceiptIssuer:
 
 def find_receipt(paths, prediction_id: str) -> tuple[Receipt, dict | None]:
     """The receipt of a captured prediction and its captured outputs, from the capture files."""
+    line = find_capture(paths, prediction_id)
+    return Receipt.from_dict(line["receipt"]), line.get("outputs")
+
+
+def find_capture(paths, prediction_id: str) -> dict:
+    """The capture record of a prediction: its features (inputs), outputs and receipt."""
     model, _, rest = prediction_id.partition("@")
     version, _, token = rest.partition(":")
     if not (schema.valid_model_name(model) and version.isdigit() and token):
         raise ReceiptError(f"{prediction_id!r} is not a prediction id (MODEL@VERSION:HEX)")
     for line in capture.lines_with(paths.captures_root, model, int(version), prediction_id):
         if line.get("prediction_id") == prediction_id:
-            return Receipt.from_dict(line["receipt"]), line.get("outputs")
+            return line
     raise ReceiptError(
         f"no captured prediction {prediction_id} under {paths.captures_root} (not sampled for "
         f"capture, captured elsewhere, or not written yet: lines follow predictions by about "

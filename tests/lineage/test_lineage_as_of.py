@@ -21,7 +21,7 @@ def _deploy_times(mlmd) -> dict[int, datetime]:
 def test_before_the_first_deployment_nothing_was_deployed(lineage, mlmd, ledger, shared_runs):
     before = _deploy_times(mlmd)[1] - timedelta(microseconds=1)
     assert lineage.as_of("penguins", before).deployed is False
-    result = ledger("as-of", "penguins", before.isoformat(), "--home", shared_runs.home)
+    result = ledger("--home", shared_runs.home, "as-of", "penguins", before.isoformat())
     assert result.returncode == 0, result.stderr
     assert "nothing deployed" in result.stdout
 

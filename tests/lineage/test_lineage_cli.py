@@ -19,23 +19,24 @@ def _refused(result, fragment: str) -> None:
 @pytest.mark.pipeline
 def test_trace_prints_text_json_and_dot(ledger, shared_runs, penguins_csv_sha256, mlmd):
     home = ("--home", shared_runs.home)
-    text = ledger("trace", "penguins@1", *home)
+    text = ledger(*home, "trace", "penguins@1")
     assert text.returncode == 0, text.stderr
     assert penguins_csv_sha256 in text.stdout and "approved by" in text.stdout
-    data = json.loads(ledger("trace", "penguins@1", "--json", *home).stdout)
+    data = json.loads(ledger(*home, "trace", "penguins@1", "--json").stdout)
     assert data["version"]["artifact_id"] == mlmd.artifact("ModelVersion", "penguins@1").id
-    dot = ledger("trace", "penguins@1", "--dot", *home).stdout
+    dot = ledger(*home, "trace", "penguins@1", "--dot").stdout
     assert dot.startswith("digraph") and f'"artifact:{data["version"]["artifact_id"]}"' in dot
 
 
 @pytest.mark.pipeline
 def test_impact_as_of_and_diff_print_json(ledger, shared_runs, penguins_csv_sha256):
     home = ("--home", shared_runs.home)
-    impact = json.loads(ledger("impact", penguins_csv_sha256, "--json", *home).stdout)
+    impact = json.loads(ledger(*home, "impact", penguins_csv_sha256, "--json").stdout)
     assert [v["identifier"] for v in impact["versions"]] == ["penguins@1", "penguins@2"]
-    as_of = json.loads(ledger("as-of", "penguins", "2999-01-01T00:00:00Z", "--json", *home).stdout)
+    as_of = json.loads(
+        ledger(*home, "as-of", "penguins", "2999-01-01T00:00:00Z", "--json").stdout)
     assert as_of["version"]["version"] == 2
-    diff = json.loads(ledger("diff", "penguins@1", "penguins@2", "--json", *home).stdout)
+    diff = json.loads(ledger(*home, "diff", "penguins@1", "penguins@2", "--json").stdout)
     assert {r["field"] for r in diff["rows"]} >= {"digest.model", "dataset_version_id"}
 
 
@@ -43,7 +44,6 @@ def test_impact_as_of_and_diff_print_json(ledger, shared_runs, penguins_csv_sha2
 @pytest.mark.parametrize("args, fragment", [
     (("trace", "nosuch@1"), "no model named 'nosuch'"),
     (("trace", "penguins@99"), "penguins has no version 99"),
-    (("trace", "penguins"), "expected MODEL@VERSION"),
     (("impact", "dsv-00000000deadbeef"), "no dataset version dsv-00000000deadbeef"),
     (("impact", "ab" * 32), "no raw data or dataset version with digest"),
     (("impact", "not-a-digest"), "expected a dataset version id"),
@@ -52,7 +52,7 @@ def test_impact_as_of_and_diff_print_json(ledger, shared_runs, penguins_csv_sha2
     (("diff", "penguins@1", "penguins@7"), "penguins has no version 7"),
 ])
 def test_unknown_targets_are_refused_in_one_line(ledger, shared_runs, args, fragment):
-    _refused(ledger(*args, "--home", shared_runs.home), fragment)
+    _refused(ledger("--home", shared_runs.home, *args), fragment)
 
 
 @pytest.mark.parametrize("command", [("trace", "penguins@1"), ("impact", "dsv-0123456789abcdef"),
@@ -61,16 +61,32 @@ def test_unknown_targets_are_refused_in_one_line(ledger, shared_runs, args, frag
 def test_a_missing_store_is_refused_and_not_created(ledger, tmp_path, command):
     home, out = tmp_path / "no-home", tmp_path / "report.html"
     command = [str(out) if part == "OUT" else part for part in command]
-    _refused(ledger(*command, "--home", str(home)), "no MLMD store at")
+    _refused(ledger("--home", str(home), *command), "no MLMD store at")
     assert not home.exists() and not out.exists()
 
 
 def test_an_empty_store_is_refused(ledger, tmp_path):
     path = tmp_path / "metadata.sqlite"
     open_store(sqlite_spec(str(path)))  # a store with MLMD's tables and nothing in them
-    _refused(ledger("trace", "penguins@1", "--home", str(tmp_path)), "MLMD store is empty")
-    _refused(ledger("impact", "ab" * 32, "--metadata", sqlite_spec(str(path))), "is empty")
+    _refused(ledger("--home", str(tmp_path), "trace", "penguins@1"), "MLMD store is empty")
+    _refused(ledger("--metadata", sqlite_spec(str(path)), "impact", "ab" * 32), "is empty")
+
+
+def _usage_error(result, fragment: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert fragment in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_malformed_connection_spec_is_refused(ledger):
-    _refused(ledger("trace", "penguins@1", "--metadata", "{sqlite"), "not a JSON connection spec")
+    _usage_error(ledger("--metadata", "{sqlite", "trace", "penguins@1"),
+                 "Invalid value for '--metadata': not a JSON connection spec")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("trace", "penguins"), "'penguins': expected MODEL@VERSION or MODEL@ALIAS"),
+    (("trace", "penguins@newest"), "'penguins@newest' is not MODEL, MODEL@VERSION, MODEL@ALIAS"),
+    (("diff", "penguins@1", "penguins"), "expected MODEL@VERSION or MODEL@ALIAS"),
+    (("as-of", "penguins@1", "2026-01-01"), "'penguins@1': expected MODEL"),
+])
+def test_identifiers_outside_a_commands_forms_are_usage_errors(ledger, tmp_path, args, fragment):
+    _usage_error(ledger("--home", str(tmp_path), *args), fragment)

@@ -18,7 +18,7 @@ def test_diff_shows_what_changed_and_what_did_not(lineage):
 
 
 def test_diff_dot_marks_shared_and_own_nodes(lineage, ledger, shared_runs):
-    result = ledger("diff", "penguins@1", "penguins@2", "--dot", "--home", shared_runs.home)
+    result = ledger("--home", shared_runs.home, "diff", "penguins@1", "penguins@2", "--dot")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("digraph")
     a, b = lineage.trace("penguins@1"), lineage.trace("penguins@2")

@@ -21,7 +21,7 @@ DATASET_VERSION_FILL = (0xAE, 0xCB, 0xFA)  # COLOURS["DatasetVersion"]
 @pytest.fixture(scope="module")
 def report(ledger, shared_runs, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "penguins-1.html"
-    result = ledger("report", "penguins@1", "--out", str(out), "--home", shared_runs.home)
+    result = ledger("--home", shared_runs.home, "report", "penguins@1", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 

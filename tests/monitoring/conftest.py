@@ -31,15 +31,17 @@ slice_by: [island]
 """
 
 
-def _invoke(command, args: list[str]):
-    """Run a click command in-process; returns (exit code, stdout, stderr)."""
-    result = CliRunner().invoke(command, args, catch_exceptions=False)
+def _invoke(args: list[str]):
+    """Run `ledger ARGS` in-process; returns (exit code, stdout, stderr)."""
+    from pipeline.cli import cli
+
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="session")
 def invoke():
-    """invoke(click_command, args) -> (exit code, stdout, stderr), run in this process."""
+    """invoke(args) -> (exit code, stdout, stderr) of `ledger ARGS`, run in this process."""
     return _invoke
 
 
@@ -82,9 +84,8 @@ def monitor_home(tmp_path_factory) -> LedgerPaths:
 @pytest.fixture(scope="session")
 def span1_outcome(span_config, monitor_home) -> dict:
     """`ledger retrain --json` on span 1 of an empty home: penguins@1."""
-    from pipeline.commands.monitor import retrain_command
-    code, out, err = _invoke(retrain_command, [
-        "--dataset-config", span_config, "--home", monitor_home.home,
+    code, out, err = _invoke([
+        "--home", monitor_home.home, "retrain", "--dataset-config", span_config,
         "--train-steps", str(TRAIN_STEPS), "--json"])
     assert code == 0, err[-2000:]
     return json.loads(out)

@@ -125,26 +125,22 @@ def test_lineage_downstream_of_the_version_reaches_the_report(shifted_result, re
 
 
 def test_cli_exits_3_on_drift_and_prints_json(shifted, monitor_home, invoke):
-    from pipeline.commands.monitor import drift_command
-    code, out, _ = invoke(drift_command, [V1, "--capture", shifted["file"], "--json",
-                                          "--home", monitor_home.home])
+    code, out, _ = invoke(["--home", monitor_home.home, "drift", V1, "--capture",
+                           shifted["file"], "--json"])
     assert code == 3
     document = json.loads(out)
     assert document["flagged"] == ["body_mass_g"] and document["identifier"] == V1
 
 
 def test_cli_table_and_exit_0_without_drift(capture, requests_sample, monitor_home, invoke):
-    from pipeline.commands.monitor import drift_command
     path = capture(V1, requests_sample)
-    code, out, _ = invoke(drift_command, [V1, "--capture", path, "--home", monitor_home.home])
+    code, out, _ = invoke(["--home", monitor_home.home, "drift", V1, "--capture", path])
     assert code == 0, out
     assert "FEATURE" in out and "THRESHOLD" in out and "0 of 6 features flagged" in out
 
 
 def test_cli_no_captures_in_window_exits_1_with_the_reason(shifted, monitor_home, invoke):
-    from pipeline.commands.monitor import drift_command
-    code, _, err = invoke(drift_command, [V1, "--since", "2100-01-01", "--home",
-                                          monitor_home.home])
+    code, _, err = invoke(["--home", monitor_home.home, "drift", V1, "--since", "2100-01-01"])
     assert code == 1 and "no captured request since 2100-01-01" in err
 
 

@@ -23,14 +23,14 @@ def _sha256(path: str) -> str:
 def span2(span_config, span_writer, penguins, monitor_home, capture, requests_sample, std_of,
           invoke):
     """`ledger drift penguins@1 --retrain` after span 2 landed: drift found, then a new run."""
-    from pipeline.commands.monitor import drift_command
     csv_path = span_writer(span_config, penguins.path, 2)
     shift = 3 * std_of("flipper_length_mm")
     requests = [dict(r, flipper_length_mm=None if r["flipper_length_mm"] is None
                      else r["flipper_length_mm"] + shift) for r in requests_sample]
-    code, out, err = invoke(drift_command, [
-        "penguins@1", "--capture", capture("penguins@1", requests), "--retrain", "--json",
-        "--dataset-config", span_config, "--train-steps", "200", "--home", monitor_home.home])
+    code, out, err = invoke([
+        "--home", monitor_home.home, "drift", "penguins@1", "--capture",
+        capture("penguins@1", requests), "--retrain", "--json",
+        "--dataset-config", span_config, "--train-steps", "200"])
     assert code == 3, err[-2000:]
     return {"csv": csv_path, "document": json.loads(out)}
 
@@ -72,8 +72,7 @@ def test_lineage_of_each_version_reaches_its_own_span_file(span2, penguins, moni
 
 
 def test_a_version_without_captures_gets_a_clear_message(span2, monitor_home, invoke):
-    from pipeline.commands.monitor import drift_command
-    code, _, err = invoke(drift_command, ["penguins@2", "--home", monitor_home.home])
+    code, _, err = invoke(["--home", monitor_home.home, "drift", "penguins@2"])
     assert code == 1
     assert "penguins@2 has no captured predictions: serve it with" in err
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import _register_command_modules, cli
+from pipeline.cli import cli
 from pipeline.paths import LedgerPaths
 from pipeline.registry import Registry
 from pipeline.settings import resolve
@@ -24,9 +24,8 @@ STRICT_POLICY = {"name": "strict", "metric_floors": {ACCURACY: 1.01}}
 
 
 def _ledger(paths: LedgerPaths, *args, key: str | None = None):
-    _register_command_modules()
     signing = ["--key", key] if key else []
-    return CliRunner().invoke(cli, [*args, *signing, "--home", paths.home])
+    return CliRunner().invoke(cli, ["--home", paths.home, *signing, *args])
 
 
 def _registry(paths: LedgerPaths) -> Registry:
@@ -74,12 +73,12 @@ def test_manual_run_leaves_version_pending_and_pushes_nothing(home):
 
 def test_unlisted_and_self_approval_are_refused_and_log_unchanged(home, keys):
     before = _registry(home).history("penguins")
-    mallory = _ledger(home, "approve", "penguins", "1", "--by", "mallory", "--reason", "ok")
+    mallory = _ledger(home, "approve", "penguins@1", "--by", "mallory", "--reason", "ok")
     assert mallory.exit_code == 1 and "mallory" in mallory.output
-    impostor = _ledger(home, "approve", "penguins", "1", "--by", "alice", "--reason", "ok",
+    impostor = _ledger(home, "approve", "penguins@1", "--by", "alice", "--reason", "ok",
                        key=keys["bob"])
     assert impostor.exit_code == 1 and "alice may not sign with key" in impostor.output
-    carol = _ledger(home, "approve", "penguins", "1", "--by", "carol", "--reason", "mine",
+    carol = _ledger(home, "approve", "penguins@1", "--by", "carol", "--reason", "mine",
                     key=keys["carol"])
     assert carol.exit_code == 1 and "carol" in carol.output
     assert _registry(home).history("penguins") == before
@@ -87,7 +86,7 @@ def test_unlisted_and_self_approval_are_refused_and_log_unchanged(home, keys):
 
 
 def test_allowed_approver_deploys_and_is_named(home, keys):
-    result = _ledger(home, "approve", "penguins", "1", "--by", "alice", "--reason", "reviewed",
+    result = _ledger(home, "approve", "penguins@1", "--by", "alice", "--reason", "reviewed",
                      key=keys["alice"])
     assert result.exit_code == 0, result.output
     history = _registry(home).history("penguins", 1)
@@ -100,7 +99,7 @@ def test_allowed_approver_deploys_and_is_named(home, keys):
 
 def test_illegal_transition_is_refused_naming_the_stage(home, keys):
     before = _registry(home).history("penguins")
-    again = _ledger(home, "approve", "penguins", "1", "--by", "bob", "--reason", "twice",
+    again = _ledger(home, "approve", "penguins@1", "--by", "bob", "--reason", "twice",
                     key=keys["bob"])
     assert again.exit_code == 1 and "deployed" in again.output
     assert _registry(home).history("penguins") == before
@@ -155,7 +154,7 @@ def test_restart_between_approval_and_push_loses_nothing(third_version):
     home = third_version
     assert _registry(home).version("penguins", 3).stage == "approved"
     assert _version_dirs(home) == ["1"]
-    result = _ledger(home, "push", "penguins", "3")
+    result = _ledger(home, "push", "penguins@3")
     assert result.exit_code == 0, result.output
     assert _version_dirs(home) == ["1", "3"]
     assert _registry(home).resolve("penguins@production").version == 3

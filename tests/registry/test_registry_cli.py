@@ -8,10 +8,10 @@ import sqlite3
 import subprocess
 import sys
 
-import click
 import pytest
 from click.testing import CliRunner
 
+from pipeline.cli import cli
 from pipeline.commands.registry import COMMANDS
 from pipeline.paths import PROJECT_ROOT
 
@@ -22,7 +22,6 @@ KEY_ENV = "LEDGER_TEST_SIGNING_KEY"
 @pytest.fixture
 def ledger(people):
     """Invoke a command; a decision `--by NAME` is signed with NAME's key unless `key` is given."""
-    group = click.Group("ledger", commands={c.name: c for c in COMMANDS})
     runner = CliRunner()
 
     def invoke(*args, home, key=None):
@@ -30,7 +29,7 @@ def ledger(people):
         key = key or (people[by].path if by in people else None)
         signing = ["--key", key] if key else []
         return runner.invoke(
-            group, [*args, *signing, "--home", home, "--signing-key-env", KEY_ENV],
+            cli, ["--home", home, "--signing-key-env", KEY_ENV, *args, *signing],
             catch_exceptions=False,
         )
 
@@ -57,7 +56,7 @@ def test_commands_are_exposed():
 
 def test_approve_pushes_and_versions_shows_the_approver(ledger, add_version, home):
     add_version("validated", metrics={"accuracy": 0.975, "auc": 0.99})
-    result = ledger("approve", MODEL, "1", "--by", "alice", "--reason", "metrics ok", home=home)
+    result = ledger("approve", f"{MODEL}@1", "--by", "alice", "--reason", "metrics ok", home=home)
     assert result.exit_code == 0, result.output
     assert "pushed penguins@1" in result.stdout
     assert os.path.isfile(os.path.join(home, "serving", MODEL, "1", "manifest.json"))
@@ -72,7 +71,7 @@ def test_unauthorised_approval_is_one_line_on_stderr_and_exit_1(
     ledger, add_version, registry, home
 ):
     add_version("validated", approval_policy={"allowed_approvers": ["alice"]})
-    result = ledger("approve", MODEL, "1", "--by", "bob", "--reason", "x", home=home)
+    result = ledger("approve", f"{MODEL}@1", "--by", "bob", "--reason", "x", home=home)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         "error: bob may not decide on penguins@1: allowed approvers are alice"
@@ -90,13 +89,12 @@ def test_models_show_history_reject_deprecate(ledger, add_version, home):
     shown_json = json.loads(ledger("show", f"{MODEL}@2", "--json", home=home).stdout)
     assert shown_json["version"]["stage"] == "validated"
     assert [t["to_stage"] for t in shown_json["history"]] == ["candidate", "validated"]
-    assert (
-        ledger("reject", MODEL, "2", "--by", "alice", "--reason", "bias", home=home).exit_code == 0
-    )
+    rejected = ledger("reject", f"{MODEL}@2", "--by", "alice", "--reason", "bias", home=home)
+    assert rejected.exit_code == 0
     assert ledger("deprecate", f"{MODEL}@1", "--by", "ops", home=home).exit_code == 0
     records = json.loads(ledger("history", MODEL, "--json", home=home).stdout)
     assert [r["to_stage"] for r in records][-2:] == ["rejected", "deprecated"]
-    only_two = ledger("history", MODEL, "--version", "2", home=home).stdout.splitlines()
+    only_two = ledger("history", f"{MODEL}@2", home=home).stdout.splitlines()
     assert len(only_two) == 1 + 3  # header + candidate, validated, rejected
 
 

@@ -1,6 +1,6 @@
 """`ledger` with test hooks that mark when a node runs and can hold it there to be killed.
 
-Run as a script: `python tests/reliability/hooked_ledger.py run --home ...` (same arguments as
+Run as a script: `python tests/reliability/hooked_ledger.py --home ... run ...` (same arguments as
 `ledger`). Environment:
   LEDGER_RELIABILITY_MARKERS  directory; `<node>.started` is written when a node's work begins
                               and `<node>.done` when its work is done but not yet published

@@ -46,7 +46,7 @@ def start_run(home: str, work: str, *, train_steps: int = 200, hold: str | None 
     if hold:
         child_env["LEDGER_RELIABILITY_HOLD"] = hold
     log_path = os.path.join(work, f"run-{tag[:8]}.log")
-    command = [sys.executable, HOOKED_LEDGER, "run", "--home", home, "--dataset-config", config,
+    command = [sys.executable, HOOKED_LEDGER, "--home", home, "run", "--dataset-config", config,
                "--train-steps", str(train_steps)]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=child_env, stdout=log,

@@ -95,8 +95,8 @@ def versions_by_model(paths: LedgerPaths) -> dict[int, list[int]]:
 
 
 def ledger_verify(paths: LedgerPaths) -> subprocess.CompletedProcess:
-    """`ledger verify --home` as a user runs it (ml_metadata only, so it starts fast)."""
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "verify", "--home", paths.home],
+    """`ledger --home HOME verify` as a user runs it (ml_metadata only, so it starts fast)."""
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", "--home", paths.home, "verify"],
                           capture_output=True, text=True, timeout=120)
 
 

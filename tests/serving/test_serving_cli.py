@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
 from click.testing import CliRunner
 
-from pipeline.commands.serve import COMMANDS
+from pipeline.cli import cli
 
 pytestmark = pytest.mark.pipeline
 ROW = {"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7,
@@ -17,10 +16,8 @@ ROW = {"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7,
 
 @pytest.fixture
 def ledger(served_home):
-    group = click.Group("ledger", commands={c.name: c for c in COMMANDS})
-
     def invoke(*args):
-        result = CliRunner().invoke(group, [*args, "--home", served_home.home])
+        result = CliRunner().invoke(cli, ["--home", served_home.home, *args])
         return result.exit_code, result.stdout, result.stderr
 
     return invoke

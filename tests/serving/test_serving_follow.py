@@ -62,8 +62,8 @@ class Client(threading.Thread):
 def test_a_stage_move_and_its_rollback_reach_the_server_without_a_failed_request(
         copy_registry, shared_registry, tmp_path, ledger_argv, subprocess_env):
     registry, home = copy_registry
-    argv = [*ledger_argv, "serve", "--model", "penguins@production", "--port", "0",
-            "--home", home.home, "--follow-interval", "0.2"]
+    argv = [*ledger_argv, "--home", home.home, "serve", "penguins@production", "--port", "0",
+            "--follow-interval", "0.2"]
     server = model_server.start(argv, subprocess_env, START_TIMEOUT_S)
     client = Client(server.port)
     client.start()

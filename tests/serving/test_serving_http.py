@@ -23,8 +23,7 @@ START_TIMEOUT_S = 240
 
 @pytest.fixture(scope="module")
 def server(served_home, ledger_argv, subprocess_env):
-    argv = [*ledger_argv, "serve", "--model", "penguins@1", "--port", "0",
-            "--home", served_home.home]
+    argv = [*ledger_argv, "--home", served_home.home, "serve", "penguins@1", "--port", "0"]
     running = model_server.start(argv, subprocess_env, START_TIMEOUT_S)
     try:
         yield running
@@ -228,8 +227,8 @@ def test_a_keep_alive_client_is_answered_in_milliseconds_on_one_connection(serve
 
 
 def test_a_busy_port_fails_at_once_naming_it(server, served_home, ledger_argv, subprocess_env):
-    argv = [*ledger_argv, "serve", "--model", "penguins@1", "--port", str(server.port),
-            "--home", served_home.home]
+    argv = [*ledger_argv, "--home", served_home.home, "serve", "penguins@1",
+            "--port", str(server.port)]
     before = os.times()
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, env=subprocess_env, timeout=60)

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import _register_command_modules, cli
+from pipeline.cli import cli
 from pipeline.paths import PROJECT_ROOT
 
 CSV_SHA256 = hashlib.sha256(
@@ -25,8 +25,7 @@ def receipt(served_home, penguin_rows):
 
 
 def _trace(served_home, target):
-    _register_command_modules()
-    return CliRunner().invoke(cli, ["trace", target, "--home", served_home.home])
+    return CliRunner().invoke(cli, ["--home", served_home.home, "trace", target])
 
 
 def test_prediction_id_traces_to_the_source_csv(served_home, receipt):
@@ -35,6 +34,20 @@ def test_prediction_id_traces_to_the_source_csv(served_home, receipt):
     assert f"prediction {receipt['prediction_id']}" in result.output
     assert "receipt valid (Ed25519 signature by pipeline, outputs match)" in result.output
     assert CSV_SHA256 in result.output
+    assert "  inputs   bill_depth_mm=18.7 bill_length_mm=39.1 " in result.output
+    assert "  outputs  class_ids=0 classes=Adelie probabilities=[" in result.output
+
+
+def test_prediction_id_json_holds_the_captured_inputs_and_outputs(served_home, receipt):
+    result = CliRunner().invoke(cli, ["--home", served_home.home, "trace",
+                                      receipt["prediction_id"], "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    prediction = document["prediction"]
+    assert prediction["receipt"] == receipt and prediction["hmac_checked"] is True
+    assert prediction["inputs"]["island"] == "Torgersen"
+    assert prediction["outputs"]["classes"] == "Adelie"
+    assert (document["version"]["model_name"], document["version"]["version"]) == ("penguins", 1)
 
 
 def test_receipt_file_traces_and_forged_receipts_are_refused(served_home, receipt, tmp_path):

@@ -60,7 +60,7 @@ def test_serves_on_loopback_only_by_default(server):
 
 def test_a_taken_port_is_one_clear_error(server, home):
     port = _port(server)
-    done = subprocess.run([LEDGER, "ui", "--port", str(port), "--home", home], text=True,
+    done = subprocess.run([LEDGER, "--home", home, "ui", "--port", str(port)], text=True,
                           capture_output=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == f"Error: port {port} on 127.0.0.1 is in use"
