@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import os
 import random
+import shutil
 from dataclasses import dataclass, field
 
 import pytest
@@ -23,6 +24,7 @@ class Run:
     error: Exception | None = None
     executions_added: set = field(default_factory=set)
     unchanged_rerun: "Run | None" = None
+    home_copy: str = ""  # first_run only: the home right after it
 
 
 def execution_ids(metadata_path: str) -> set:
@@ -59,11 +61,21 @@ def penguin_home(tmp_path_factory) -> LedgerPaths:
 
 
 @pytest.fixture(scope="session")
-def first_run(penguins, penguin_home) -> Run:
+def first_run(penguins, penguin_home, tmp_path_factory) -> Run:
     run = run_pipeline(penguins, penguin_home)
     if run.error:
         raise run.error
+    # Later fixtures add runs to penguin_home; this copy stays as the first run left it.
+    run.home_copy = str(tmp_path_factory.mktemp("first-run") / "home")
+    shutil.copytree(penguin_home.home, run.home_copy)
     return run
+
+
+@pytest.fixture(scope="session")
+def one_run_home(first_run) -> str:
+    """A home as one penguins run left it (penguins@1 pushed, auto-approved): copy it before
+    changing it (its MLMD store names the shared home's artifact files)."""
+    return first_run.home_copy
 
 
 @pytest.fixture(scope="session")
