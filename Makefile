@@ -4,7 +4,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv run test compile bench reliability reliability-ci lint clean
+HOME_DIR ?= .ledger
+
+.PHONY: venv run test compile bench reliability reliability-ci lint clean clean-home
 
 $(STAMP): requirements.lock setup.py scripts/bootstrap.sh scripts/find_python.sh
 	VENV=$(VENV) scripts/bootstrap.sh
@@ -12,7 +14,7 @@ $(STAMP): requirements.lock setup.py scripts/bootstrap.sh scripts/find_python.sh
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/ledger run
+	@$(VENV)/bin/ledger run
 
 test: $(STAMP)
 	scripts/install_test_deps.sh
@@ -33,5 +35,12 @@ reliability-ci: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/uv pip install --python $(PY) -q ruff && $(VENV)/bin/ruff check .
 
+# Build leftovers only: the ledger home (registry, governance log, captures) is never touched.
 clean:
-	rm -rf .ledger build *.egg-info
+	rm -rf build *.egg-info
+
+# The default ledger home, after saying what goes with it ($LEDGER_HOME elsewhere is not touched).
+clean-home:
+	@echo "removing $(HOME_DIR)/: the MLMD store (model registry, governance log, lineage),"
+	@echo "pipeline outputs, pushed models, prediction captures and run logs"
+	rm -rf $(HOME_DIR)

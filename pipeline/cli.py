@@ -7,12 +7,11 @@ import sys
 import click
 
 from pipeline.commands import context
-from pipeline.paths import DEFAULT_DATASET_CONFIG
 
 # Command modules are imported when the CLI starts; none of them may import tfx or tensorflow at
 # module level, so registry and lineage commands stay fast.
-COMMAND_MODULES = ("pipeline.commands.registry", "pipeline.commands.compile",
-                   "pipeline.commands.kfp_run",
+COMMAND_MODULES = ("pipeline.commands.run", "pipeline.commands.registry",
+                   "pipeline.commands.compile", "pipeline.commands.kfp_run",
                    "pipeline.commands.lineage", "pipeline.commands.serve",
                    "pipeline.commands.monitor", "pipeline.commands.ui")
 
@@ -80,52 +79,6 @@ def cli(ctx, signing_key_env, **options):
     """tfx-ledger: a TFX pipeline and an MLMD model registry that records every decision."""
     # Resolved once, on first use (pipeline/commands/context.py), with any command option over it.
     ctx.obj = {"options": options, context.SIGNING_KEY_ENV: signing_key_env}
-
-
-@cli.command()
-@click.option("--dataset-config", default=DEFAULT_DATASET_CONFIG, show_default=True,
-              type=click.Path(dir_okay=False), help="YAML/JSON dataset config (CSV path, label, "
-              "numeric and categorical columns).")
-@click.option("--train-steps", default=200, show_default=True, type=click.IntRange(1))
-@click.option("--beam-arg", "beam_args", multiple=True,
-              help="A Beam pipeline option, repeatable (e.g. --beam-arg=--runner=FlinkRunner). "
-                   "Default: DirectRunner in memory.")
-@click.option("--approval", "approval_mode", type=click.Choice(["auto", "manual"]),
-              default="auto", show_default=True,
-              help="auto: the approval policy decides; manual: the version waits for "
-                   "`ledger approve`.")
-@click.option("--force", is_flag=True,
-              help="Run even when data, config, code, libraries, options and the MLMD store "
-                   "are unchanged since the last completed run (which is otherwise reused "
-                   "without starting TFX).")
-def run(dataset_config, train_steps, beam_args, approval_mode, force):
-    """Run the pipeline locally (LocalDagRunner, SQLite MLMD) on a dataset config."""
-    from pipeline.commands.context import settings
-    from pipeline.config import DatasetConfigError, load_dataset_config
-
-    try:
-        dataset = load_dataset_config(dataset_config)
-    except DatasetConfigError as err:
-        raise click.ClickException(str(err)) from None
-    from pipeline.local_runner import run_local
-
-    resolved = settings()
-    try:
-        summary = run_local(dataset, resolved.paths, train_steps=train_steps,
-                            beam_pipeline_args=list(beam_args) or None, settings=resolved,
-                            approval_mode=approval_mode, reuse_unchanged=not force)
-    except Exception as err:  # noqa: BLE001 - any component failure ends the run with one line
-        raise click.ClickException(f"pipeline failed: {type(err).__name__}: {err}") from None
-    if summary.reused_from:
-        click.echo(f"unchanged since the run completed at {summary.reused_from}: nothing "
-                   "executed, its results stand (--force runs the pipeline anyway)")
-    click.echo(f"pipeline root:  {summary.pipeline_root}")
-    click.echo(f"MLMD store:     {summary.metadata_path}")
-    click.echo(f"approval:       {summary.decision}")
-    click.echo(f"pushed model:   {summary.pushed_model or 'nothing pushed'}")
-    accuracy = "n/a" if summary.accuracy is None else f"{summary.accuracy:.4f}"
-    click.echo(f"eval accuracy:  {accuracy}")
-    click.echo(f"wall time:      {summary.seconds:.1f} s")
 
 
 def _register_command_modules() -> None:

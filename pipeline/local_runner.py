@@ -6,11 +6,13 @@ import getpass
 import logging
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from components.data_lineage.lineage import recorded_properties
 from pipeline.config import DatasetConfig
 from pipeline.paths import LedgerPaths
+from pipeline.run_progress import following
 from pipeline.settings import Settings, resolve
 from pipeline.signing.identity import service_signer
 from pipeline.signing.models import model_signing_key
@@ -55,7 +57,8 @@ def resolve_span(dataset: DatasetConfig) -> tuple[str, int]:
 
 def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 200,
               beam_pipeline_args: list[str] | None = None, reuse_unchanged: bool = True,
-              settings: Settings | None = None, **pipeline_options) -> RunSummary:
+              settings: Settings | None = None, progress=None,
+              **pipeline_options) -> RunSummary:
     """Builds and runs the pipeline; raises if any component fails.
 
     With `reuse_unchanged`, a run whose data, dataset config, code, git revision, libraries
@@ -64,6 +67,9 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     TFX would cache every component of such a run; this skips starting TFX at all. Configs
     with `{SPAN}` always run (resolving the span needs TFX). `settings` (keys, allowed
     signers, serving root) default to those of the home.
+
+    `progress` (pipeline/run_progress.py) hears why the run is not reused and each component's
+    start and end.
     """
     from pipeline import provenance, run_cache
 
@@ -86,16 +92,25 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
         if found and found.summary:
             return RunSummary(**{**found.summary, "seconds": time.monotonic() - started,
                                  "reused_from": found.recorded_at})
+        why = found.reason if found else "forced (--force)"
+    else:
+        why = "a config with {SPAN} always runs"
+    if progress is not None:
+        progress.note(f"running {name}: {why}")
     summary = _run_pipeline(dataset, paths, name, started, source_properties,
                             train_steps=train_steps, beam_pipeline_args=beam_pipeline_args,
                             model_key=model_signing_key(settings).path,  # made on first use
-                            settings=settings, **pipeline_options)
+                            settings=settings, progress=progress, **pipeline_options)
     if key is not None:
         try:
             run_cache.remember(paths.metadata_path, name, key, _reusable_fields(summary))
         except Exception as err:  # noqa: BLE001 - the run succeeded; only its reuse is lost
-            logging.warning("run completed, but its run key was not recorded (the next run "
-                            "will not be reused): %s: %s", type(err).__name__, err)
+            warning = (f"run completed, but its run key was not recorded (the next run will "
+                       f"not be reused): {type(err).__name__}: {err}")
+            if progress is not None:
+                progress.note(warning)
+            else:
+                logging.warning(warning)
     return summary
 
 
@@ -107,7 +122,7 @@ def _reusable_fields(summary: RunSummary) -> dict:
 
 
 def _run_pipeline(dataset, paths, name, started, source_properties, *, train_steps,
-                  beam_pipeline_args, model_key: str, settings: Settings,
+                  beam_pipeline_args, model_key: str, settings: Settings, progress=None,
                   **pipeline_options) -> RunSummary:
     checked = time.monotonic() - started  # the run key; the imports below are not run time
     # Heavy, so only the commands that run pipelines pay for it; not `tfx.v1`, whose
@@ -122,8 +137,7 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
     started = time.monotonic() - checked
     source_dir, span = resolve_span(dataset)
     service_signer(settings)  # the service key, made and listed once, before components race
-    # Runs left RUNNING by a dead process are failed and cleaned up first (pipeline/recovery.py).
-    recovery.run_local(create_pipeline(
+    built = create_pipeline(
         pipeline_name=name,
         pipeline_root=os.path.join(paths.pipeline_root, name),
         dataset=dataset,
@@ -141,7 +155,10 @@ def _run_pipeline(dataset, paths, name, started, source_properties, *, train_ste
         model_signing_key=model_key,
         settings=settings.to_json(),
         **pipeline_options,
-    ), paths.home, open_store(sqlite_spec(paths.metadata_path)))
+    )
+    with following(progress) if progress is not None else nullcontext():
+        # Runs a dead process left RUNNING are failed and cleaned up first (pipeline/recovery.py).
+        recovery.run_local(built, paths.home, open_store(sqlite_spec(paths.metadata_path)))
     return RunSummary(
         pipeline_name=name,
         pipeline_root=os.path.join(paths.pipeline_root, name),

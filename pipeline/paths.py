@@ -30,6 +30,11 @@ class LedgerPaths:
     def captures_root(self) -> str:
         return os.path.join(self.home, "captures")
 
+    @property
+    def logs_root(self) -> str:
+        """One log file per `ledger run`: the libraries' output (TF, absl, Beam)."""
+        return os.path.join(self.home, "logs")
+
 
 def ledger_home(override: str | None = None) -> LedgerPaths:
     """The ledger home: an explicit path, else $LEDGER_HOME, else `.ledger/` in the checkout."""
