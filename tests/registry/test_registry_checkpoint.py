@@ -81,17 +81,15 @@ def test_an_unreadable_checkpoint_is_one_error_naming_the_file(tmp_path):
 
 
 def test_checkpoint_and_verify_commands(registry, add_version, home, tmp_path):
-    import click
     from click.testing import CliRunner
 
-    from pipeline.commands.registry import COMMANDS
+    from pipeline.cli import cli
 
-    group = click.Group("ledger", commands={c.name: c for c in COMMANDS})
     add_version("deployed")
     out = str(tmp_path / "head.json")
-    written = CliRunner().invoke(group, ["checkpoint", "--out", out, "--home", home])
+    written = CliRunner().invoke(cli, ["--home", home, "checkpoint", "--out", out])
     assert written.exit_code == 0 and "checkpoint at seq 4 (1 models)" in written.output
     add_version("approved")
-    result = CliRunner().invoke(group, ["verify", "--checkpoint", out, "--home", home])
+    result = CliRunner().invoke(cli, ["--home", home, "verify", "--checkpoint", out])
     assert result.exit_code == 3, result.output  # this fixture's records predate signatures
     assert result.output.startswith("LEGACY: 3 records checked since checkpoint seq 4")

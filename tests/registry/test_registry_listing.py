@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
 from click.testing import CliRunner
 
-from pipeline.commands.registry import COMMANDS
+from pipeline.cli import cli
 
 MODEL = "penguins"
 
 
 def _ledger(home, *args):
-    group = click.Group("ledger", commands={c.name: c for c in COMMANDS})
-    return CliRunner().invoke(group, [*args, "--home", home],
-                              catch_exceptions=False)
+    return CliRunner().invoke(cli, ["--home", home, *args], catch_exceptions=False)
 
 
 @pytest.fixture
