@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from pipeline import digest
-from pipeline.commands.registry import COMMANDS
+from pipeline.cli import cli
 from pipeline.registry import DigestMismatchError, Registry
 from pipeline.settings import resolve
 from pipeline.signing import models
@@ -44,10 +43,8 @@ def deployed(signing_registry, make_model, serving_root):
 
 @pytest.fixture
 def verify_cli(home):
-    group = click.Group("ledger", commands={c.name: c for c in COMMANDS})
-
     def run():
-        return CliRunner().invoke(group, ["verify", "--home", home, "--signing-key-env", KEY_ENV],
+        return CliRunner().invoke(cli, ["--home", home, "--signing-key-env", KEY_ENV, "verify"],
                                   catch_exceptions=False)
 
     return run

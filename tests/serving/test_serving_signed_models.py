@@ -66,8 +66,8 @@ def test_model_re_signed_by_an_unknown_key_is_refused_at_load(signed_copy, tmp_p
         Predictor.load("penguins@1", signed_copy, capture_rate=0.0)
     instances = tmp_path / "rows.json"
     instances.write_text('{"instances": [{"island": "Biscoe"}]}')
-    refused = subprocess.run([*ledger_argv, "predict", "penguins@1", "--instances",
-                              str(instances), "--home", signed_copy.home],
+    refused = subprocess.run([*ledger_argv, "--home", signed_copy.home, "predict", "penguins@1",
+                              "--instances", str(instances)],
                              capture_output=True, text=True, env=subprocess_env, timeout=120)
     assert refused.returncode == 1
     assert refused.stderr.startswith(f"error: {destination}/model.sig is signed by an unknown key")

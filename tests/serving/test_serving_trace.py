@@ -44,7 +44,8 @@ def test_prediction_id_json_holds_the_captured_inputs_and_outputs(served_home, r
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     prediction = document["prediction"]
-    assert prediction["receipt"] == receipt and prediction["hmac_checked"] is True
+    assert prediction["receipt"] == receipt
+    assert prediction["checked"] == "Ed25519 signature by pipeline, outputs match"
     assert prediction["inputs"]["island"] == "Torgersen"
     assert prediction["outputs"]["classes"] == "Adelie"
     assert (document["version"]["model_name"], document["version"]["version"]) == ("penguins", 1)
