@@ -6,7 +6,7 @@ import json
 
 import click
 
-from pipeline.settings import LEGACY_HMAC_ENV, Settings, resolve
+from pipeline.settings import Settings, resolve
 
 # Group options that are not part of the Settings object (pipeline/settings.py).
 SIGNING_KEY_ENV = "signing_key_env"
@@ -23,17 +23,11 @@ def settings(**overrides) -> Settings:
         root.obj = {}
     if "settings" not in root.obj:
         given = {name: value for name, value in overrides.items() if value}
-        if root.obj.get(SIGNING_KEY_ENV):
-            given.setdefault("hmac_key_env", root.obj[SIGNING_KEY_ENV])
-        root.obj["settings"] = resolve(**{**root.obj.get("options", {}), **given})
+        options = {**root.obj.get("options", {}), **given}
+        if root.obj.get(SIGNING_KEY_ENV) is not None:  # "" means: no legacy HMAC key
+            options.setdefault("hmac_key_env", root.obj[SIGNING_KEY_ENV])
+        root.obj["settings"] = resolve(**options)
     return root.obj["settings"]
-
-
-def signing_key_env() -> str:
-    """The variable holding the HMAC key of the governance log and receipts (--signing-key-env)."""
-    root = click.get_current_context().find_root()
-    found = root.obj.get(SIGNING_KEY_ENV) if isinstance(root.obj, dict) else None
-    return found or LEGACY_HMAC_ENV
 
 
 def check_metadata_spec(ctx, param, value: str | None) -> str | None:

@@ -41,13 +41,15 @@ def _ledger(home, *args, env=None):
     return CliRunner(env=env).invoke(cli, ["--home", home, "--signing-key-env", KEY_ENV, *args])
 
 
-def test_decisions_take_model_at_version_and_aliases(add_version, home):
+def test_decisions_take_model_at_version_and_aliases(add_version, home, people):
     add_version("validated")
     add_version("validated")
-    approved = _ledger(home, "approve", f"{MODEL}@latest", "--by", "alice", "--reason", "ok")
+    alice = ("--key", people["alice"].path)
+    approved = _ledger(home, *alice, "approve", f"{MODEL}@latest", "--by", "alice",
+                       "--reason", "ok")
     assert approved.exit_code == 0, approved.output
     assert approved.stdout.startswith("approved penguins@2 by alice")
-    rejected = _ledger(home, "reject", f"{MODEL}@1", "--by", "alice", "--reason", "worse")
+    rejected = _ledger(home, *alice, "reject", f"{MODEL}@1", "--by", "alice", "--reason", "worse")
     assert rejected.stdout.startswith("rejected penguins@1 by alice")
     one = _ledger(home, "history", f"{MODEL}@production").stdout.splitlines()
     assert len(one) == 1 + 4  # header + candidate, validated, approved, deployed of @2 only
@@ -63,14 +65,15 @@ def test_old_argument_shapes_are_usage_errors_naming_the_grammar(add_version, ho
     assert history.exit_code == 2 and "No such option '--version'" in history.stderr
 
 
-def test_rollback_takes_the_model_and_a_version_to_redeploy(add_version, home):
+def test_rollback_takes_the_model_and_a_version_to_redeploy(add_version, home, people):
     for _ in range(3):
         add_version("deployed")
     wrong = _ledger(home, "rollback", f"{MODEL}@2", "--by", "bob")
     assert wrong.exit_code == 2 and "rollback takes MODEL or MODEL@production" in wrong.stderr
     other = _ledger(home, "rollback", MODEL, "--to", "loans@1", "--by", "bob")
     assert other.exit_code == 2 and "loans@1 is not a version of penguins" in other.stderr
-    done = _ledger(home, "rollback", f"{MODEL}@production", "--to", f"{MODEL}@1", "--by", "bob")
+    done = _ledger(home, "--key", people["bob"].path, "rollback", f"{MODEL}@production",
+                   "--to", f"{MODEL}@1", "--by", "bob")
     assert done.exit_code == 0, done.output
     assert "rolled back penguins@3 -> penguins@1" in done.stdout
 

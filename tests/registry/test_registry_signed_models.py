@@ -124,15 +124,14 @@ def test_rollback_refuses_a_target_whose_signature_fails(deployed, make_model, s
 @pytest.mark.parametrize("kind", ["ed25519", "missing"])
 def test_a_bad_model_key_refuses_the_push_naming_the_file_and_writes_nothing(
         add_version, registry, home, serving_root, tmp_path, kind):
-    from pipeline.cli import _register_command_modules, cli
+    from pipeline.cli import cli
 
     add_version("approved")
     key = str(tmp_path / "model-key")
     if kind == "ed25519":
         ensure_key(key, kind="ssh-ed25519")
-    _register_command_modules()
-    result = CliRunner().invoke(cli, ["--model-key", key, "push", MODEL, "1", "--home", home,
-                                      "--signing-key-env", KEY_ENV])
+    result = CliRunner().invoke(cli, ["--model-key", key, "--home", home,
+                                      "--signing-key-env", KEY_ENV, "push", f"{MODEL}@1"])
     assert result.exit_code == 1
     reason = "a ssh-ed25519 key, expected ecdsa-sha2-nistp256" if kind == "ed25519" else (
         "cannot read the key file")

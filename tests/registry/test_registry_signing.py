@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 
-import click
 import pytest
 from click.testing import CliRunner
 from signed_store import (
@@ -20,7 +19,7 @@ from signed_store import (
     tamper,
 )
 
-from pipeline.commands.registry import COMMANDS
+from pipeline.cli import cli as ledger
 from pipeline.registry import Registry, UnauthorisedApproverError
 from pipeline.signing.identity import Signer
 from pipeline.signing.keys import ensure_key
@@ -28,9 +27,10 @@ from pipeline.signing.keys import ensure_key
 
 @pytest.fixture
 def cli():
-    group = click.Group("ledger", commands={c.name: c for c in COMMANDS})
+    """cli(home, *args): `ledger --home HOME ARGS` in this process."""
     runner = CliRunner()
-    return lambda *args: runner.invoke(group, list(args), catch_exceptions=False)
+    return lambda home, *args: runner.invoke(ledger, ["--home", home, *args],
+                                             catch_exceptions=False)
 
 
 @pytest.fixture
@@ -48,13 +48,13 @@ def records(home):
 
 
 def test_alice_approves_with_her_key_it_verifies_and_pushes(cli, store, home, people, tmp_path):
-    result = cli("approve", MODEL, "1", "--reason", "metrics ok", "--key", people["alice"].path,
-                 "--home", home)
+    result = cli(home, "approve", f"{MODEL}@1", "--reason", "metrics ok",
+                 "--key", people["alice"].path)
     assert result.exit_code == 0, result.output
     assert f"approved penguins@1 by alice (record 3, signed {people['alice'].fingerprint})" \
         in result.stdout
     assert os.path.isfile(tmp_path / "served" / MODEL / "1" / "manifest.json")  # recorded root
-    verified = cli("verify", "--home", home)
+    verified = cli(home, "verify")
     assert verified.exit_code == 0, verified.output
     assert verified.stdout.startswith("OK: 4 records checked: 4 signed by allowed signers")
     signers = [(t.actor, t.signer) for t in reader(home).history(MODEL)]
@@ -68,7 +68,7 @@ def test_a_decision_claiming_alice_without_her_key_is_refused_and_writes_nothing
     key = {"bob's key": ["--key", people["bob"].path], "no key": [],
            "unlisted key": ["--key", ensure_key(str(tmp_path / "stranger"))[0].path]}[how]
     before = records(home)
-    result = cli("approve", MODEL, "1", "--by", "alice", "--reason", "x", *key, "--home", home)
+    result = cli(home, "approve", f"{MODEL}@1", "--by", "alice", "--reason", "x", *key)
     assert result.exit_code == 1
     message = {"bob's key": "alice may not sign with key SHA256:",
                "no key": "a decision by alice must be signed with their private key",
@@ -140,14 +140,14 @@ def test_rewrite_with_every_signature_stripped_is_not_reported_as_verified(
     tamper(spec, reader(home), 1, ATTACK, strip=True)
     report = reader(home).verify()
     assert report.status == "legacy" and report.legacy_unsigned == 4 and report.verified == 0
-    result = cli("verify", "--home", home)
+    result = cli(home, "verify")
     assert result.exit_code == 3 and result.stdout.startswith("LEGACY: 4 records checked")
 
 
 def test_rewrite_of_a_legacy_unsigned_store_is_reported_legacy_not_ok(registry_legacy, spec, cli,
                                                                       home):
     tamper(spec, registry_legacy, 2, ATTACK)
-    result = cli("verify", "--home", home, "--signing-key-env", "")
+    result = cli(home, "--signing-key-env", "", "verify")
     assert result.exit_code == 3 and result.stdout.startswith("LEGACY: 3 records checked: 0 "
                                                               "signed by allowed signers")
     assert "not proven" in result.stdout and "OK" not in result.stdout.splitlines()[0]
@@ -181,16 +181,16 @@ def registry_hmac(spec, tmp_path):
 def test_read_commands_mark_failed_records_and_never_print_them_as_facts(approved, home, spec,
                                                                          cli):
     tamper(spec, reader(home), 2, {"actor": "mallory"})
-    history = cli("history", MODEL, "--home", home).stdout.splitlines()
+    history = cli(home, "history", MODEL).stdout.splitlines()
     assert "UNVERIFIED(mallory)" in history[2] and "FAILED: signature by pipeline" in history[2]
     assert " mallory " not in history[2]
     assert "UNVERIFIED(alice)" in history[3]  # later records: their hashes were recomputed
-    versions = cli("versions", MODEL, "--home", home).stdout
+    versions = cli(home, "versions", MODEL).stdout
     assert "UNVERIFIED(deprecated)" in versions and "FAILED" in versions
     assert "UNVERIFIED(alice)" in versions
-    shown = cli("show", f"{MODEL}@1", "--home", home).stdout
+    shown = cli(home, "show", f"{MODEL}@1").stdout
     assert "stage: UNVERIFIED(deprecated)" in shown and "status: FAILED" in shown
-    as_json = json.loads(cli("history", MODEL, "--json", "--home", home).stdout)
+    as_json = json.loads(cli(home, "history", MODEL, "--json").stdout)
     assert [r["status"] for r in as_json] == ["verified", "failed", "failed", "failed"]
 
 
@@ -202,8 +202,8 @@ def test_an_expired_approver_keeps_old_records_but_decides_no_more(approved, hom
     lines = open(path).read().replace("alice ssh-", 'alice valid-before="20200101" ssh-')
     open(path, "w").write(lines)  # alice left: her window ends in the past
     before = records(home)
-    result = cli("approve", MODEL, "2", "--reason", "ok", "--by", "alice",
-                 "--key", people["alice"].path, "--home", home)
+    result = cli(home, "approve", f"{MODEL}@2", "--reason", "ok", "--by", "alice",
+                 "--key", people["alice"].path)
     assert result.exit_code == 1 and "is not valid at" in result.stderr
     assert records(home) == before
     # Her earlier approval was signed inside a window that then still ran: judged by its date.
@@ -217,8 +217,7 @@ def test_a_malformed_allowed_signers_line_is_named_and_nothing_written(store, ho
         handle.write("carol ssh-ed25519 not-base64!\n")
     line = len(open(path).read().splitlines())
     before = records(home)
-    result = cli("approve", MODEL, "1", "--reason", "ok", "--key", people["alice"].path,
-                 "--home", home)
+    result = cli(home, "approve", f"{MODEL}@1", "--reason", "ok", "--key", people["alice"].path)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {path}:{line}: not an OpenSSH public key")
     assert records(home) == before
@@ -228,8 +227,7 @@ def test_a_wrong_key_type_is_named(store, home, cli, tmp_path):
     import subprocess
     subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-N", "", "-f", str(tmp_path / "rsa")],
                    check=True)
-    result = cli("approve", MODEL, "1", "--reason", "ok", "--key", str(tmp_path / "rsa"),
-                 "--home", home)
+    result = cli(home, "approve", f"{MODEL}@1", "--reason", "ok", "--key", str(tmp_path / "rsa"))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {tmp_path}/rsa: unsupported key type")
 
