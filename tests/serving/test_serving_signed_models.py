@@ -78,7 +78,7 @@ def test_a_service_key_that_cannot_sign_receipts_stops_predict_naming_it(fake_ve
                                                                           problem):
     from click.testing import CliRunner
 
-    from pipeline.cli import _register_command_modules, cli
+    from pipeline.cli import cli
 
     _, home, _ = fake_version
     key = tmp_path / "service-key"
@@ -86,9 +86,8 @@ def test_a_service_key_that_cannot_sign_receipts_stops_predict_naming_it(fake_ve
         key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n")
     rows = tmp_path / "rows.json"
     rows.write_text('{"instances": [{"island": "Biscoe"}]}')
-    _register_command_modules()
-    result = CliRunner().invoke(cli, ["--service-key", str(key), "predict", "penguins@1",
-                                      "--instances", str(rows), "--home", home.home])
+    result = CliRunner().invoke(cli, ["--service-key", str(key), "--home", home.home,
+                                      "predict", "penguins@1", "--instances", str(rows)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {key}: "), result.stderr
     assert not os.path.exists(home.captures_root)
