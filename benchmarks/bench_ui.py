@@ -46,7 +46,7 @@ def _summary(samples: list[float]) -> dict:
 
 
 def _start(home: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([LEDGER, "ui", "--port", "0", "--home", home], text=True,
+    process = subprocess.Popen([LEDGER, "--home", home, "ui", "--port", "0"], text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     line = process.stdout.readline()
     found = re.search(r"http://\S+/", line)

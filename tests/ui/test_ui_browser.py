@@ -40,8 +40,8 @@ def captured_prediction(first_run, penguin_home):
 
 # docs/ui.md shows exactly these command lines (its doc-test checks they are here).
 SERVE = "ledger ui --port 8600"
-EXPORT = ("curl -s -o penguins-1-audit.json "
-          "http://127.0.0.1:8600/models/penguins/versions/1/audit.json")
+# The documented command lines, verbatim (docs/ui.md is checked against this file).
+EXPORT = "curl -s -o penguins-1-audit.json http://127.0.0.1:8600/models/penguins/versions/1/audit.json"  # noqa: E501
 VERIFY = "ledger verify --bundle penguins-1-audit.json"
 
 

@@ -128,8 +128,8 @@ def test_a_signed_record_is_verified_until_its_key_leaves_the_allowed_signers(
     signers = os.path.join(home, "allowed_signers")
     with open(signers, "a") as handle:
         handle.write(f'alice namespaces="tfx-ledger" {public}\n')
-    done = subprocess.run([LEDGER, "deprecate", "model-000@1", "--key", key, "--reason", "old",
-                           "--home", home], text=True, capture_output=True, timeout=120)
+    done = subprocess.run([LEDGER, "--home", home, "deprecate", "model-000@1", "--key", key,
+                           "--reason", "old"], text=True, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     # Newest record first on the timeline: alice's, then the synthetic (unsigned) ones.
     assert _statuses(server, "models/model-000/versions/1")[-1] == "verified"
