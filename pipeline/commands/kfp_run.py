@@ -5,7 +5,7 @@ import os
 
 import click
 
-from pipeline.paths import ledger_home
+from pipeline.commands import context
 
 MODES = ("vertex", "open-source")
 
@@ -37,7 +37,6 @@ def _print(result) -> None:
                    '"password_env"} (the password stays in the named env var).')
 @click.option("--pipeline-root", default=None,
               help="Root of the run's outputs (default $LEDGER_HOME/kfp-root/).")
-@click.option("--home", default=None, help="Ledger home (default $LEDGER_HOME or .ledger/).")
 @click.option("--mode", type=click.Choice(MODES), default="vertex", show_default=True,
               help="Whose backend to follow: Vertex AI (artifact types kept, resolvers and "
                    "lifecycle hooks run) or open-source KFP (types collapsed, neither).")
@@ -49,7 +48,7 @@ def _print(result) -> None:
 @click.option("--parallel", default=1, show_default=True, type=click.IntRange(1, 8),
               help="Tasks run side by side when their inputs are ready.")
 @click.option("--no-cache", is_flag=True, help="Run every task even when a cached result fits.")
-def kfp_run(spec_path, metadata_mysql_config, pipeline_root, home, mode, params, run_id, tasks,
+def kfp_run(spec_path, metadata_mysql_config, pipeline_root, mode, params, run_id, tasks,
             parallel, no_cache):
     """Run a compiled spec (`ledger compile`) as the KFP v2 backend would, on this machine."""
     import json
@@ -65,7 +64,7 @@ def kfp_run(spec_path, metadata_mysql_config, pipeline_root, home, mode, params,
         pipeline = spec.load(spec_path)
         options = runner.RunOptions(
             pipeline_root=os.path.abspath(pipeline_root or os.path.join(
-                ledger_home(home).home, "kfp-root")),
+                context.settings().home, "kfp-root")),
             metadata=metadata, mode=mode, parameters=_parameters(params), run_id=run_id,
             tasks=tuple(tasks), parallel=parallel, use_cache=not no_cache)
         result = runner.run_pipeline(pipeline, options)
