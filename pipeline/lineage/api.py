@@ -30,9 +30,7 @@ class Lineage:
         self.store = store
         self.registry = RegistryReader(store)
         self.paths = paths  # where prediction captures live, for prediction-id targets
-        # pipeline.serving.receipt_checks.ReceiptTrust: who may sign receipts (None: the
-        # allowed signers and legacy HMAC key of the settings of `paths`' home).
-        self.receipt_trust = receipt_trust
+        self._receipt_trust = receipt_trust
 
     @classmethod
     def open(cls, spec: str | dict, paths: LedgerPaths | None = None,
@@ -71,19 +69,27 @@ class Lineage:
                 raise LineageError("tracing a prediction id needs the ledger home's captures")
             else:
                 receipt, outputs = receipts.find_receipt(self.paths, target.strip())
-            return receipt_checks.verify_receipt(self.registry, receipt, self._trust(), outputs)
+            return receipt_checks.verify_receipt(self.registry, receipt, self.receipt_trust,
+                                                 outputs)
         except (receipts.ReceiptError, ValueError) as exc:
             raise LineageError(str(exc)) from None
 
-    def _trust(self):
+    @property
+    def receipt_trust(self):
+        """pipeline.serving.receipt_checks.ReceiptTrust: who may sign receipts; unless given,
+        the allowed signers and legacy HMAC key of the settings of `paths`' home."""
         from pipeline.serving.receipt_checks import ReceiptTrust
         from pipeline.settings import resolve
 
-        if self.receipt_trust is None:
+        if self._receipt_trust is None:
             if self.paths is None:
                 raise LineageError("checking a receipt needs the allowed signers (no home given)")
-            self.receipt_trust = ReceiptTrust.of(resolve(home=self.paths.home))
-        return self.receipt_trust
+            self._receipt_trust = ReceiptTrust.of(resolve(home=self.paths.home))
+        return self._receipt_trust
+
+    @receipt_trust.setter
+    def receipt_trust(self, trust) -> None:
+        self._receipt_trust = trust
 
     def captured_prediction(self, prediction_id: str) -> dict | None:
         """The capture record (features in, outputs out, receipt) of a prediction, or None

@@ -63,3 +63,16 @@ def test_receipt_file_traces_and_forged_receipts_are_refused(served_home, receip
     tampered.write_text(json.dumps({**receipt, "outputs_sha256": "0" * 64}))
     refused = _trace(served_home, str(tampered))
     assert refused.exit_code == 1 and "signature does not verify" in refused.output
+
+
+def test_lineage_checks_receipts_with_its_home_s_allowed_signers_by_default(served_home, receipt,
+                                                                          tmp_path):
+    """What the UI's prediction page relies on: no trust given, the home's settings decide."""
+    from pipeline.lineage.api import Lineage
+    from pipeline.metadata import sqlite_spec
+
+    lineage = Lineage.open(sqlite_spec(served_home.metadata_path), served_home)
+    good = tmp_path / "receipt.json"
+    good.write_text(json.dumps(receipt))
+    assert lineage.verified_receipt(str(good)).signer == "pipeline"
+    assert lineage.receipt_trust.signers.path == f"{served_home.home}/allowed_signers"
