@@ -15,6 +15,7 @@ from pipeline.commands.identifiers import MODEL, TRACE_TARGET, VERSION
 from pipeline.lineage import LineageError, LineageGraph, dot, text
 from pipeline.lineage.api import Lineage
 from pipeline.lineage.report import report_html
+from pipeline.signing.allowed_signers import AllowedSigners
 
 _handled = one_line_errors(LineageError, KeyError)
 
@@ -35,7 +36,10 @@ def _lineage_command(name: str, *, formats: bool = True):
 
 def _open() -> tuple[Lineage, str]:
     settings = context.settings()
-    return Lineage.open(settings.metadata_spec, settings.paths), settings.metadata_spec
+    allowed = AllowedSigners.load_or_empty(settings.allowed_signers_path)
+    found = Lineage.open(settings.metadata_spec, settings.paths, allowed=allowed,
+                         hmac_key=settings.hmac_key)
+    return found, settings.metadata_spec
 
 
 def _emit(result, as_json: bool, as_dot: bool, human, graph: LineageGraph, title: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -26,15 +27,17 @@ PREDICTION_ID = re.compile(r"[A-Za-z0-9_-]+@\d+:[0-9a-f]{32}")
 class Lineage:
     """Lineage queries over an MLMD store; versions, aliases and history come from the registry."""
 
-    def __init__(self, store, paths: LedgerPaths | None = None, receipt_trust=None):
+    def __init__(self, store, paths: LedgerPaths | None = None, receipt_trust=None,
+                 allowed=None, hmac_key: bytes | None = None):
+        """`allowed` (the allowed signers) and `hmac_key` check the records a trace shows."""
         self.store = store
-        self.registry = RegistryReader(store)
+        self.registry = RegistryReader(store, allowed=allowed, hmac_key=hmac_key)
         self.paths = paths  # where prediction captures live, for prediction-id targets
         self._receipt_trust = receipt_trust
 
     @classmethod
     def open(cls, spec: str | dict, paths: LedgerPaths | None = None,
-             receipt_trust=None) -> Lineage:
+             receipt_trust=None, **record_trust) -> Lineage:
         """Open the store named by `spec` (pipeline/metadata.py); never creates one."""
         try:
             store = metadata.open_store(spec, must_exist=True)
@@ -44,7 +47,7 @@ class Lineage:
             raise LineageError(f"cannot open the MLMD store: {exc}") from exc
         if not store.get_artifacts(list_options=ListOptions(limit=1)):
             raise EmptyStoreError("the MLMD store is empty: no pipeline has run against it")
-        return cls(store, paths, receipt_trust)
+        return cls(store, paths, receipt_trust, **record_trust)
 
     def resolve_trace_target(self, target: str) -> VersionInfo:
         """What `trace` starts from: MODEL@VERSION, MODEL@alias, a prediction id, or a receipt
@@ -105,7 +108,10 @@ class Lineage:
 
     def trace_version(self, info: VersionInfo) -> Trace:
         """The upstream trace of a version the caller already resolved (e.g. from a receipt)."""
-        return trace_module.trace_version(self.store, info)
+        found = trace_module.trace_version(self.store, info)
+        statuses = [self.registry.record_status(t) for t in found.history]
+        return dataclasses.replace(found, history_status=[
+            f"FAILED: {s.detail}" if s.failed else s.state for s in statuses])
 
     def trace(self, target: str) -> Trace:
         """Data, code, training, evaluation, approvals and deployments behind `target`."""

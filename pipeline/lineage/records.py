@@ -126,6 +126,8 @@ class Trace:
     history: list[Transition]
     deployments: list[str]
     graph: LineageGraph
+    # Each history record's verification state (registry/trust.py), or FAILED: why.
+    history_status: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,9 @@ def prediction_text(verified, captured: dict | None) -> str:
 def trace_text(trace: Trace) -> str:
     """The facts an auditor asks for first, then the governance log of the version."""
     info, train = trace.version, trace.training
-    lines = [f"{info.identifier}  stage {info.stage}  (ModelVersion {info.artifact_id}, "
+    failed = any(s.startswith("FAILED") for s in trace.history_status)
+    stage = f"UNVERIFIED({info.stage})" if failed else info.stage
+    lines = [f"{info.identifier}  stage {stage}  (ModelVersion {info.artifact_id}, "
              f"Model {info.model_artifact_id})", f"  model digest  {info.model_digest}"]
     lines += _data_lines(trace)
     lines += _section("training", [
@@ -92,8 +94,13 @@ def trace_text(trace: Trace) -> str:
     lines += _checks_lines(trace)
     lines += _section("deployments", [("pushed to", ", ".join(trace.deployments) or "never")])
     lines.append("governance log")
-    lines += [f"  #{t.seq} {t.decided_at} {t.from_stage} -> {t.to_stage} by {t.actor}: {t.reason}"
-              for t in trace.history]
+    statuses = trace.history_status or [""] * len(trace.history)
+    for t, status in zip(trace.history, statuses, strict=True):
+        shown = (t.to_stage, t.actor, t.reason)
+        if status.startswith("FAILED"):  # never a failed record's values as facts
+            shown = tuple(f"UNVERIFIED({value})" for value in shown)
+        lines.append(f"  #{t.seq} {t.decided_at} {t.from_stage} -> {shown[0]} by {shown[1]}: "
+                     f"{shown[2]}" + (f" [{status}]" if status else ""))
     kinds = [n.kind for n in trace.graph.nodes]
     lines.append(f"graph: {kinds.count('artifact')} artifacts, {kinds.count('execution')} "
                  f"executions, {len(trace.graph.edges)} events (--dot to draw it)")

@@ -249,3 +249,38 @@ def test_a_record_reattributed_inside_a_run_of_one_signer_fails(approved, home, 
         db.execute("UPDATE ExecutionProperty SET string_value = 'alice' WHERE execution_id = ? "
                    "AND name = 'signer'", (first.execution_id,))
     _fails(home, f"seq 1 (execution {first.execution_id}): signed by alice", "unknown signer")
+
+
+def test_trace_marks_a_failed_record_and_the_stage_it_implies(approved, home, spec):
+    from pipeline.cli import _register_command_modules
+    from pipeline.cli import cli as ledger
+
+    _register_command_modules()
+    tamper(spec, reader(home), 4, {"actor": "mallory"})
+    result = CliRunner().invoke(ledger, ["--home", home, "trace", f"{MODEL}@1"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "stage UNVERIFIED(deprecated)" in lines[0]
+    [last] = [line for line in lines if line.startswith("  #4 ")]
+    assert "by UNVERIFIED(mallory)" in last and "[FAILED: signature by pipeline" in last
+    assert any(line.startswith("  #3 ") and "by alice" in line and "[verified]" in line
+               for line in lines)
+
+
+def test_a_store_from_before_signatures_reads_as_legacy_and_takes_signed_records(
+        registry_legacy, spec, home, people, tmp_path, cli):
+    """Its StageTransition type has no signer, key or signature properties at all."""
+    with sqlite3.connect(json.loads(spec)["sqlite"], isolation_level=None) as db:
+        for table, column in (("ExecutionProperty", "name"), ("TypeProperty", "name")):
+            db.execute(f"DELETE FROM {table} WHERE {column} IN "
+                       "('signer', 'key_fingerprint', 'signature')")
+    old = reader(home)
+    assert [old.record_status(t).state for t in old.history(MODEL)] == ["legacy-unsigned"] * 3
+    shown = cli(home, "history", MODEL).stdout
+    assert shown.count("legacy-unsigned") == 3 and "UNVERIFIED" not in shown
+    pipeline = as_pipeline(home)  # upgraded: from now on every record is signed
+    pipeline.deprecate(MODEL, 1, actor="pipeline", reason="upgrade")
+    report = reader(home).verify()
+    assert (report.status, report.legacy_unsigned, report.verified) == ("legacy", 3, 1)
+    result = cli(home, "verify")
+    assert result.exit_code == 3 and "1 signed by allowed signers" in result.stdout
