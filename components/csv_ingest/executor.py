@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
-import tensorflow as tf
 from google.protobuf import json_format, struct_pb2
 from tfx.components.example_gen import base_example_gen_executor as base_executor
 from tfx.components.example_gen import utils as example_gen_utils
@@ -18,6 +17,7 @@ from tfx.types import standard_component_specs as specs
 from tfx.utils import proto_utils
 
 from components.csv_ingest import sufficiency
+from components.csv_ingest.examples import encode_example
 from components.csv_ingest.parsing import ColumnTypes, CsvInputError, open_text, read_rows
 from components.csv_ingest.write import WriteExamplesSplit
 
@@ -44,18 +44,6 @@ def sufficiency_from_exec_properties(exec_properties) -> sufficiency.Sufficiency
     return sufficiency.Sufficiency.from_dict(_custom_config(exec_properties).get(SUFFICIENCY_KEY))
 
 
-def _to_example(row: dict) -> tf.train.Example:
-    features = {}
-    for name, value in row.items():
-        if value is None:
-            continue  # a missing value is an absent feature, as TFX's CSV reader does it
-        if isinstance(value, float):
-            features[name] = tf.train.Feature(float_list=tf.train.FloatList(value=[value]))
-        else:
-            features[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode()]))
-    return tf.train.Example(features=tf.train.Features(feature=features))
-
-
 class _ReadTypedCsv(beam.DoFn):
     def __init__(self, types: ColumnTypes, dropped: frozenset = frozenset()):
         self._types, self._dropped = types, dropped
@@ -64,7 +52,7 @@ class _ReadTypedCsv(beam.DoFn):
         with fileio.open(path, "rb") as raw:
             for row in read_rows(open_text(raw, path), self._types, path):
                 if row.get(self._types.label) not in self._dropped:
-                    yield _to_example(row)
+                    yield encode_example(row)
 
 
 def _split_buckets(exec_properties) -> tuple[list[str], list[int], example_gen_pb2.SplitConfig]:
@@ -98,7 +86,7 @@ def check_input(exec_properties, split_pattern: str) -> dict:
         with fileio.open(path, "rb") as raw:
             for row in read_rows(open_text(raw, path), types, path):
                 index = base_executor._PartitionFn(  # TFX's own, so the split is the one it picks
-                    _to_example(row), len(buckets), buckets, split_config)
+                    encode_example(row), len(buckets), buckets, split_config)
                 counts.add(names[index], row[types.label])
     source = files[0] if len(files) == 1 else pattern
     return {"files": files,

@@ -11,6 +11,7 @@ from components.csv_ingest.dialect import (  # noqa: F401  re-exported: the inge
     missing_columns_message,
     open_text,
 )
+from components.csv_ingest.examples import FLOAT32_MAX
 
 MAX_LINES_NAMED = 10
 
@@ -119,6 +120,10 @@ def _number(raw: str, column: str, source: str, line: int) -> float:
             f"{source}:{line}: column '{column}' is numeric in the dataset config but holds "
             f"{raw[:40]!r}" + ("" if value is None else " (not a finite number; list it in "
                                "missing_values if it means 'no value')"), source, line)
+    if abs(value) > FLOAT32_MAX:  # tf.Example stores float32: it would become infinite
+        raise CsvInputError(
+            f"{source}:{line}: column '{column}' holds {raw[:40]!r}, beyond the float32 range "
+            "(about 3.4e38) numeric features are stored in", source, line)
     return value
 
 

@@ -25,7 +25,7 @@ CORRUPTIONS = (None, None, None, "bad_byte", "utf16", "nul", "ragged", "huge")
 NAMES = st.lists(st.text(NAME_CHARS, min_size=1, max_size=8).map(str.strip).filter(bool),
                  min_size=2, max_size=5, unique=True)
 NUMBER_CELLS = st.one_of(
-    st.sampled_from(MISSING), st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.sampled_from(MISSING), st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
     st.integers(-10**6, 10**6).map(lambda i: f" {i} "))
 STRING_CELLS = st.text(VALUE_CHARS, max_size=8)
 DELIMITERS = st.sampled_from([",", ";", "\t", "|"])
