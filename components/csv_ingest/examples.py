@@ -7,13 +7,17 @@ partitions these bytes or the Example. Building the proto object costs ~30 us a 
 """
 from __future__ import annotations
 
+import functools
 import struct
 
 FLOAT32_MAX = 3.4028234663852886e38
 _FLOAT = struct.Struct("<f")
+_ONE_BYTE = [bytes((n,)) for n in range(0x80)]
 
 
 def _varint(number: int) -> bytes:
+    if number < 0x80:
+        return _ONE_BYTE[number]
     out = bytearray()
     while number > 0x7F:
         out.append((number & 0x7F) | 0x80)
@@ -27,6 +31,20 @@ def _field(tag: int, payload: bytes) -> bytes:
     return bytes((tag,)) + _varint(len(payload)) + payload
 
 
+@functools.lru_cache(maxsize=4096)
+def _key(name: str) -> bytes:
+    """A map entry's key field."""
+    return _field(0x0A, name.encode())
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_entry_prefix(name: str) -> bytes:
+    """A float feature's whole map entry up to its 4 value bytes (its length is fixed)."""
+    key = _key(name)
+    # entry = key + value field (2) holding Feature{float_list (2){value (1) packed: 4 bytes}}
+    return b"\x0a" + _varint(len(key) + 10) + key + b"\x12\x08\x12\x06\x0a\x04"
+
+
 def encode_example(row: dict) -> bytes:
     """{column: float | str | None} -> serialized Example; None is an absent feature."""
     entries = []
@@ -35,8 +53,8 @@ def encode_example(row: dict) -> bytes:
         if value is None:
             continue  # a missing value is an absent feature, as TFX's CSV reader does it
         if isinstance(value, float):
-            feature = _field(0x12, _field(0x0A, _FLOAT.pack(value)))  # float_list, packed
+            entries.append(_float_entry_prefix(name) + _FLOAT.pack(value))
         else:
             feature = _field(0x0A, _field(0x0A, value.encode()))  # bytes_list, one value
-        entries.append(_field(0x0A, _field(0x0A, name.encode()) + _field(0x12, feature)))
+            entries.append(_field(0x0A, _key(name) + _field(0x12, feature)))
     return _field(0x0A, b"".join(entries))  # Example.features
