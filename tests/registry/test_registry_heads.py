@@ -96,6 +96,8 @@ def test_a_store_from_before_heads_reads_and_upgrades_on_its_first_append(synthe
     assert heads.read_all(registry.store) == []
     before = [registry.resolve(f"model-000@{a}").version for a in ("production", "latest")]
     assert before == [6, 6] and registry.verify().ok
+    newest = registry.versions_page("model-000", limit=3)  # a filter query ordered by id
+    assert [v.version for v in newest] == [6, 5, 4]
     registry.deprecate("model-000", 6, actor="auditor", reason="withdrawn")
     found = {h.model_name: h for h in heads.read_all(registry.store)}
     assert sorted(found) == ["model-000", "model-001"], "every model got its head at once"
