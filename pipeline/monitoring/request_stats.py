@@ -94,19 +94,22 @@ def validate(served, schema, environment: str, training) -> anomalies_pb2.Anomal
     return anomalies_pb2.Anomalies.FromString(raw)
 
 
-def _validator():
-    """TFDV's C++ validation module, without importing the tensorflow_data_validation package."""
-    package = sys.modules.get("tensorflow_data_validation")
-    if package is not None and hasattr(package, "validate_statistics"):
-        from tensorflow_data_validation.pywrap import tensorflow_data_validation_extension
+EXTENSION = "tensorflow_data_validation.pywrap.tensorflow_data_validation_extension"
 
-        return tensorflow_data_validation_extension.validation
-    name = "tensorflow_data_validation_extension"  # the name the extension registers itself
-    if name not in sys.modules:
+
+def _validator():
+    """TFDV's C++ validation module, without running the tensorflow_data_validation package.
+
+    The extension is loaded under its own full name, as TFDV's import would load it, so a
+    later `import tensorflow_data_validation` in the process finds it and reuses it (a second
+    copy of a pybind11 module corrupts the heap at exit).
+    """
+    if EXTENSION not in sys.modules:
         found = importlib.util.find_spec("tensorflow_data_validation")
-        path = os.path.join(found.submodule_search_locations[0], "pywrap", f"{name}.so")
-        spec = importlib.util.spec_from_file_location(name, path)
+        path = os.path.join(found.submodule_search_locations[0], "pywrap",
+                            "tensorflow_data_validation_extension.so")
+        spec = importlib.util.spec_from_file_location(EXTENSION, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        sys.modules[name] = module
-    return sys.modules[name].validation
+        sys.modules[EXTENSION] = module
+    return sys.modules[EXTENSION].validation
