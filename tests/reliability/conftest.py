@@ -50,7 +50,7 @@ class RecoveredHome:
     paths: object
     leftovers_before_rerun: list
     killed_models: list  # Model ids the killed runs trained: each must end with one version
-    seconds: float  # the whole chain: two killed runs, then the rerun racing a new run
+    seconds: float  # the whole chain: three killed runs, then the rerun racing a new run
     facts: dict
     after_kills: dict = None  # kill point -> (its active executions, its unfinished outputs)
 

@@ -45,7 +45,7 @@ def test_two_kills_in_a_row_then_rerun(recovered_home, outcome):
     assert any(os.path.basename(p).startswith("infra_validation_") for p in validating)
     [model_id] = recovered_home.killed_models
     _assert_recovered(recovered_home.facts, model_id, outcome)
-    outcome(detail=f"2 kills + rerun racing a new run: {recovered_home.seconds:.0f} s; "
+    outcome(detail=f"3 kills + rerun racing a new run: {recovered_home.seconds:.0f} s; "
                    f"model {model_id} -> one version, pushed once")
 
 
