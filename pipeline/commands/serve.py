@@ -102,8 +102,10 @@ def serve_command(identifier, port, host, capture_rate, follow_interval):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
-    _echo(f"loading {identifier} (port {bound_port} bound; status LOADING until it is ready)")
     try:
+        version = served.prepare()
+        _echo(f"loading {identifier} (version {version}; port {bound_port} bound, status "
+              "LOADING until it is ready)")
         served.start()
         for line in _describe(served.current):
             _echo(line)

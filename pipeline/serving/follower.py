@@ -85,9 +85,19 @@ class ServedModel:
         return rows
 
     # -- loading and following ----------------------------------------------------------------
+    def prepare(self) -> int:
+        """The version `identifier` names now, which the status API reports LOADING."""
+        self.loading = (int(self.alias) if not self.following
+                        else self._resolve(self.identifier).version)
+        return self.loading
+
     def start(self) -> None:
-        """Load the version `identifier` names now; if it is an alias, follow it from here."""
-        predictor = self._loader(self.identifier)
+        """Load the version prepare() found; if `identifier` is an alias, follow it from here."""
+        version = self.loading if self.loading is not None else self.prepare()
+        try:
+            predictor = self._loader(f"{self.model_name}@{version}")
+        finally:
+            self.loading = None
         with self._lock:
             self.current = predictor
         if self._metrics:

@@ -43,6 +43,10 @@ def test_status_reports_the_version_available(server):
     assert status == 200
     assert body["model_version_status"][0] == {
         "version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
+    # Before the model had loaded, the bound port already answered: the version was LOADING.
+    assert server.loading_status == (200, {"model_version_status": [
+        {"version": "1", "state": "LOADING", "status": {"error_code": "OK",
+                                                       "error_message": ""}}]})
 
 
 def test_served_receipt_verifies_with_only_the_public_key(server, shared_registry, served_home):

@@ -20,6 +20,7 @@ class Server:
     url: str
     stdout: list
     stderr: list
+    loading_status: tuple | None = None  # the status API's answer while the model loaded
 
     @property
     def port(self) -> int:
@@ -46,6 +47,10 @@ def start(argv: list[str], env: dict, timeout: float) -> Server:
     def read_stdout():
         for line in process.stdout:
             server.stdout.append(line)
+            if line.startswith("loading ") and " bound" in line:
+                port = line.split("; port ")[1].split()[0]
+                name = line.split()[1].split("@")[0]
+                server.loading_status = call(f"http://127.0.0.1:{port}/v1/models/{name}")
             if line.startswith("listening on "):
                 server.url = line.split()[-1]
                 listening.set()
