@@ -84,15 +84,19 @@ def read_anchor(store) -> pb.Context | None:
     return store.get_context_by_type_and_name(schema.GOVERNANCE_LOG, schema.GOVERNANCE_LOG_NAME)
 
 
-def _check_head_known(store, anchor) -> None:
+def _check_head_known(store, anchor) -> bool:
+    """False when another writer started the log since `anchor` (None) was read: re-plan."""
     if anchor is not None:
-        return
+        return True
     query = ListOptions(limit=1, filter_query=f"type = {schema.quote(schema.STAGE_TRANSITION)}")
     if store.get_executions(list_options=query):
+        if read_anchor(store) is not None:  # its first record and anchor landed in between
+            return False
         raise GovernanceLogError(
             "governance log anchor is missing but records exist: "
             "refusing to append (run `ledger verify`)"
         )
+    return True
 
 
 def append(
@@ -106,7 +110,9 @@ def append(
     for attempt in range(MAX_ATTEMPTS):
         try:
             anchor = read_anchor(store)
-            _check_head_known(store, anchor)
+            if not _check_head_known(store, anchor):
+                backoff(attempt)
+                continue
             pending = plan()
             if not pending:
                 return [], []
