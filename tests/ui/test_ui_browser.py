@@ -140,17 +140,22 @@ def test_click_through_models_to_a_prediction(ui, chromium, screenshot_dir, line
     _version_page(page, lineage, penguin_home.home)
     shots.append(browser.screenshot(screenshot_dir, "3-version"))
 
+    page.locator("#lineage").screenshot(path=os.path.join(screenshot_dir, "3-version-graph.png"))
     dataset_version_id = lineage.registry.version("penguins", 1).dataset_version_id
     _click_node(page, "[type = 'DatasetVersion']")
     facts = page.locator("#node-facts")
     assert dataset_version_id in facts.locator("h3").inner_text()
-    page.locator("#lineage").screenshot(path=os.path.join(screenshot_dir, "3-version-graph.png"))
+    shots.append(browser.screenshot(screenshot_dir, "3-version-node-clicked"))
     facts.locator("a.node-link").click()
     _dataset_page(page, dataset_version_id, lineage)
     shots.append(browser.screenshot(screenshot_dir, "4-dataset"))
 
     page.locator("a.impact").click()
+    page.wait_for_selector("#lineage[data-ready=true]")
+    drawing = page.evaluate(READ_DRAWING)
+    assert edges_through_boxes(drawing) == [] and labels_outside_boxes(drawing) == []
     impact = lineage.impact(dataset_version_id)
+    assert len(drawing["boxes"]) == len(impact.graph.nodes)
     shown = page.locator("#impacted tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.version)")
     assert shown == [v.identifier for v in impact.versions]
