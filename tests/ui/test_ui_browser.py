@@ -172,6 +172,20 @@ def test_click_through_models_to_a_prediction(ui, chromium, screenshot_dir, line
     assert page.locator("#trace code.sha").inner_text() == CSV_SHA256
     shots.append(browser.screenshot(screenshot_dir, "6-prediction"))
 
+    # The same prediction from its receipt pasted as a served response row, then altered.
+    pasted = {"receipt": captured_prediction.receipt.to_dict(),
+              "outputs": captured_prediction.outputs}
+    page.goto(ui.url + "predictions")
+    page.locator("textarea[name=receipt]").fill(json.dumps(pasted))
+    page.get_by_role("button", name="Verify and trace").click()
+    assert page.locator("#verification h2").inner_text() == prediction_id
+    shots.append(browser.screenshot(screenshot_dir, "7-prediction-from-receipt"))
+    other_class = f"not-{captured_prediction.class_name}"
+    altered = {**pasted, "outputs": {**pasted["outputs"], "classes": other_class}}
+    page.locator("textarea[name=receipt]").fill(json.dumps(altered))
+    page.get_by_role("button", name="Verify and trace").click()
+    assert "outputs altered" in page.locator("#lookup-error").inner_text()
+
     assert all(os.path.getsize(path) > 10_000 for path in shots)
     assert browser.outside == [] and browser.errors == []
 

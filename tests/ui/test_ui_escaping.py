@@ -2,6 +2,8 @@
 the request guard really catches a request to another host."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from benchmarks.make_synthetic_store import build
@@ -22,10 +24,6 @@ def hostile_home(tmp_path_factory) -> str:
     path = str(home / "metadata.sqlite")
     store = open_store(sqlite_spec(path))
     build(store, 4, 1, 2, "/synthetic")
-    # A version written straight into MLMD under a name the registry itself would refuse.
-    type_id = store.get_artifact_type(schema.MODEL_VERSION).id
-    store.put_artifacts([schema.version_artifact(
-        type_id, f"{NAME}@1", "hostile", {"model_name": NAME, "version": 1}, {})])
     version = store.get_artifact_by_type_and_name(schema.MODEL_VERSION, "model-000@2")
     version.custom_properties["launched_by"].string_value = LAUNCHED_BY
     store.put_artifacts([version])
@@ -44,8 +42,10 @@ def hostile_ui(hostile_home):
 def test_hostile_names_and_properties_render_as_text(hostile_ui, chromium):
     browser = open_browser(chromium, hostile_ui.url)
     page = browser.page
-    page.goto(hostile_ui.url)
-    assert NAME in page.locator("#models").inner_text()
+    # The registry refuses such a name, so it reaches a page as what was asked for.
+    asked = f"compare?a={quote(NAME + '@1', safe='')}&b=model-000@1"
+    assert page.goto(hostile_ui.url + asked).status == 404
+    assert NAME in page.locator(".error").inner_text()
     page.goto(hostile_ui.url + "models/model-000")
     assert ACTOR in page.locator("#timeline").inner_text()
     assert "<b>retired</b>" in page.locator("#timeline").inner_text()
