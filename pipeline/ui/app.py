@@ -50,9 +50,10 @@ class LedgerUI:
         return self._render("models.html", models=models.models_page(self.lineage.registry))
 
     async def model(self, request: Request):
+        before = request.query_params.get("before", "")
         page = models.model_page(self.lineage.registry, self.statuses(),
                                  request.path_params["name"],
-                                 whole_timeline=request.query_params.get("timeline") == "all")
+                                 before=int(before) if before.isdigit() else None)
         return self._render("model.html", page=page)
 
     def _version(self, request: Request):

@@ -80,3 +80,20 @@ def test_mlmd_values_are_escaped_in_html(synthetic):
     assert "<script>alert(1)" not in text and "<img src=x" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "&lt;img src=x onerror=alert(2)&gt;" in text
+
+
+def test_model_page_pages_through_versions_newest_first(synthetic, monkeypatch):
+    monkeypatch.setattr(models, "PAGE_SIZE", 4)
+    registry = Registry.open(sqlite_spec(synthetic))
+    first = models.model_page(registry, RecordStatuses(registry.store, None), "model-000")
+    assert [r.info.version for r in first.rows] == [6, 5, 4, 3] and first.older == 3
+    assert {e.record.version for e in first.timeline} == {6, 5, 4, 3}
+    assert first.plot["versions"] == [1, 2, 3, 4, 5, 6]  # the plot covers every version
+    last = models.model_page(registry, RecordStatuses(registry.store, None), "model-000",
+                             before=first.older)
+    assert [r.info.version for r in last.rows] == [2, 1] and last.older is None
+    assert last.summary == first.summary == registry.models()[0]
+    html = _client(synthetic).get("/models/model-000", params={"before": 3}).text
+    assert 'href="/models/model-000/versions/2"' in html
+    assert 'href="/models/model-000/versions/3"' not in html.split('id="versions"')[1].split(
+        "</table>")[0]

@@ -16,12 +16,12 @@ from pipeline.registry import (
 from pipeline.registry.schema import prop, valid_model_name
 
 from ..verification import FAILED, LEGACY_HMAC, LEGACY_UNSIGNED, VERIFIED, RecordStatuses
-from .registry_view import model_summaries
+from .registry_view import model_summaries, production_of, stage_of
 
 # Metrics shown in the versions table and the plot, when a version records them.
 KEY_METRIC_LIMIT = 4
-# The timeline shows the newest records first; the rest are one click away.
-TIMELINE_LIMIT = 60
+# Versions per page: a page costs the same however many versions the model has.
+PAGE_SIZE = 25
 
 @dataclass(frozen=True)
 class VersionRow:
@@ -46,8 +46,8 @@ class ModelPage:
     summary: ModelSummary
     rows: list[VersionRow]
     key_metrics: list[str]
-    timeline: list[TimelineEntry]
-    timeline_total: int
+    timeline: list[TimelineEntry]  # the records of the versions on this page, newest first
+    older: int | None  # `before` of the next page of older versions, None on the last page
     plot: dict  # {"versions": [...], "series": {metric: [values or None]}}
 
 def models_page(registry) -> list[ModelSummary]:
@@ -80,28 +80,48 @@ def entry(record: Transition, status) -> TimelineEntry:
     return TimelineEntry(record, status.status, status.problems or (status.detail,))
 
 
-def model_page(registry, statuses: RecordStatuses, name: str, *, whole_timeline=False) -> ModelPage:
-    """The versions table, stage timeline and metric series of model `name`."""
-    history = queries.transitions(registry.store, name) if valid_model_name(name) else []
-    by_version: dict[int, list] = {}
-    for record in history:
-        by_version.setdefault(record.version, []).append(record)
-    versions = sorted((queries.version_info(a, by_version.get(prop(a, "version", 0), []))
-                       for a in queries.version_artifacts(registry.store, name)),
-                      key=lambda v: v.version) if history else []
-    if not versions:
+def _summary(registry, name: str, newest: VersionInfo | None, count: int) -> ModelSummary:
+    """Latest and production from the model's head (a store from before heads: a few queries)."""
+    head = heads.read(registry.store, name)
+    if head is not None:
+        stage = newest.stage if newest and newest.version == head.latest else \
+            stage_of(registry.store, name, head.latest)
+        return ModelSummary(name, head.latest, head.latest, stage, head.production or None)
+    latest = max(count, newest.version if newest else 0)
+    return ModelSummary(name, count, latest, stage_of(registry.store, name, latest),
+                        production_of(registry.store, name))
+
+
+def model_page(registry, statuses: RecordStatuses, name: str, *,
+               before: int | None = None) -> ModelPage:
+    """One page of model `name`'s versions (newest first, older ones behind `before`), their
+    records on the stage timeline, and the key metrics of every version for the plot."""
+    if not valid_model_name(name):
         raise UnknownModelError(f"no model named {name!r} is registered")
+    page = registry.versions_page(name, PAGE_SIZE, before)  # UnknownModelError when none
+    artifacts = registry.store.get_artifacts_by_id([v.artifact_id for v in page])
+    by_version = _records_by_version(registry.store, artifacts)
+    history = sorted((r for records in by_version.values() for r in records),
+                     key=lambda r: (r.seq, r.execution_id))
     checked = statuses.of(history)
-    metrics = key_metrics(versions)
+    # Metrics live on the version artifacts: the plot covers every version for one query.
+    every = sorted((queries.version_info(a, []) for a in
+                    queries.version_artifacts(registry.store, name)), key=lambda v: v.version)
+    metrics = key_metrics(every)
     rows = [VersionRow(v, {m: v.metrics.get(m) for m in metrics},
                        *_worst([checked[r.execution_id] for r in by_version.get(v.version, [])]))
-            for v in reversed(versions)]
-    shown = history[::-1] if whole_timeline else history[: -TIMELINE_LIMIT - 1 : -1]
-    timeline = [entry(r, checked[r.execution_id]) for r in shown]
-    plot = {"versions": [v.version for v in versions],
-            "series": {m: [_number(v.metrics.get(m)) for v in versions] for m in metrics}}
-    return ModelPage(name, queries.summary(name, versions, history), rows, metrics, timeline,
-                     len(history), plot)
+            for v in page]
+    timeline = [entry(r, checked[r.execution_id]) for r in reversed(history)]
+    plot = {"versions": [v.version for v in every],
+            "series": {m: [_number(v.metrics.get(m)) for v in every] for m in metrics}}
+    older = page[-1].version if page and page[-1].version > 1 else None
+    summary = _summary(registry, name, page[0] if before is None else None, len(every))
+    return ModelPage(name, summary, rows, metrics, timeline, older, plot)
+
+
+def _records_by_version(store, artifacts) -> dict[int, list[Transition]]:
+    records = queries.version_records(store, artifacts)
+    return {prop(a, "version", 0): records[a.id] for a in artifacts}
 
 
 def _number(value):
