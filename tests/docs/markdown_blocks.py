@@ -14,6 +14,8 @@ from dataclasses import dataclass
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,})\s*(?P<info>[^`\s]*)")
 COVERED_BY = re.compile(r"^<!--\s*doc-test:\s*covered-by\s+(?P<path>\S+)\s*-->\s*$")
 UNRUN_SHELLS = ("sh", "shell", "console", "zsh", "shell-session", "bash-session")
+# [text](target) with a relative target (no scheme, not an in-page #anchor).
+RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#)(?P<target>[^)\s#]+)(?:#[^)\s]*)?\)")
 # An absolute path from a machine, not a URL's path and not part of a longer path.
 MACHINE_PATH = re.compile(r"(?<![\w.:/~-])/(?:tmp|root|work|home)/")
 
@@ -89,3 +91,12 @@ def machine_paths(path: str, text: str) -> list[str]:
     """Lines naming an absolute path of this machine (/tmp/, /root/, /work/, /home/)."""
     return [f"{path}:{number}: machine path in {line.strip()!r}"
             for number, line in enumerate(text.splitlines(), 1) if MACHINE_PATH.search(line)]
+
+
+def broken_links(path: str, text: str, root: str) -> list[str]:
+    """Relative links whose target does not exist (resolved from the file's directory)."""
+    base = os.path.dirname(os.path.join(root, path))
+    return [f"{path}:{number}: link to {found['target']} goes nowhere"
+            for number, line in enumerate(text.splitlines(), 1)
+            for found in RELATIVE_LINK.finditer(line)
+            if not os.path.exists(os.path.normpath(os.path.join(base, found["target"])))]

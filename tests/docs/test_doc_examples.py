@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from pipeline.paths import PROJECT_ROOT
-from tests.docs.markdown_blocks import blocks, machine_paths, problems
+from tests.docs.markdown_blocks import blocks, broken_links, machine_paths, problems
 
 BLOCK_TIMEOUT_S = 300
 DOC_FILES = ["README.md"] + sorted(
@@ -50,10 +50,11 @@ def _untracked() -> set[str]:
 
 
 @pytest.mark.parametrize("relative", DOC_FILES)
-def test_blocks_are_runnable_or_covered_and_paths_are_portable(relative):
+def test_blocks_are_runnable_or_covered_links_resolve_and_paths_are_portable(relative):
     found = _blocks(relative)
     problems_in = [p for block in found for p in problems(block, PROJECT_ROOT)]
     problems_in += machine_paths(relative, _read(relative))
+    problems_in += broken_links(relative, _read(relative), PROJECT_ROOT)
     assert not problems_in, "\n".join(problems_in)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docs.markdown_blocks import blocks, machine_paths, problems
+from tests.docs.markdown_blocks import blocks, broken_links, machine_paths, problems
 
 DOC = """# Title
 
@@ -70,3 +70,14 @@ def test_machine_paths_are_found_and_urls_are_not():
     text = ("see /tmp/lh3/serving\nroot /root/x\n`/work/main/data`\n/home/me\n"
             "https://example.com/home/page\ngs://bucket/tmp/x\n~/home/x\n$LEDGER_HOME/serving\n")
     assert [p.split(":")[1] for p in machine_paths("doc.md", text)] == ["1", "2", "3", "4"]
+
+
+def test_relative_links_must_resolve_from_the_files_directory(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text("x")
+    text = ("[guide](docs/guide.md#runs) [web](https://x.org/a.md) [top](#top)\n"
+            "[gone](docs/serving.md) [mail](mailto:a@b.c)\n")
+    assert broken_links("README.md", text, str(tmp_path)) == [
+        "README.md:2: link to docs/serving.md goes nowhere"]
+    assert broken_links("docs/x.md", "[back](../README.md)", str(tmp_path)) == [
+        "docs/x.md:1: link to ../README.md goes nowhere"]
