@@ -1,19 +1,16 @@
 """One line per pipeline component as it starts and ends: name; ran, cached or failed; seconds.
 
-LocalDagRunner and TFX's launcher announce every node on the `absl` logger ("Component X is
-running.", "A cached execution N is used.", "Component X is finished."); a logging handler
-turns those records into the operator's lines, without touching TFX's code.
+LocalDagRunner launches each node through TFX's `Launcher.launch`, which calls
+`_run_executor` only when the node really executes (not when TFX reuses a cached execution,
+nor for resolver and importer nodes, which run in the launcher itself). For the length of a run
+both are wrapped to report to a RunProgress. TFX's own log records are no basis for this:
+libraries loaded during the run (Keras among them) reset the absl logger's level.
 """
 from __future__ import annotations
 
-import logging
-import re
 import time
 from contextlib import contextmanager
 
-RUNNING = re.compile(r"Component (\S+) is running\.")
-FINISHED = re.compile(r"Component (\S+) is finished\.")
-CACHED = re.compile(r"A cached execution \d+ is used\.")
 NAME_WIDTH = 30
 
 
@@ -26,7 +23,8 @@ class RunProgress:
         self.out, self.interleaved, self.clock = out, interleaved, clock
         self.log_path = log_path  # named once, after the first note: only runs that start log
         self.current: str | None = None
-        self.cached = False
+        self.failed: str | None = None
+        self.executed = False
         self.started = 0.0
         self.outcomes: list[tuple[str, str, float]] = []
 
@@ -40,7 +38,7 @@ class RunProgress:
         self.out.flush()
 
     def start(self, name: str) -> None:
-        self.current, self.cached, self.started = name, False, self.clock()
+        self.current, self.executed, self.started = name, False, self.clock()
         text = f"  {name:<{NAME_WIDTH}}"
         self.out.write(f"{text}started\n" if self.interleaved else text)
         self.out.flush()
@@ -49,45 +47,42 @@ class RunProgress:
         """Close the current component's line: ran, cached, or the outcome given (failed)."""
         if self.current is None:
             return
-        outcome = outcome or ("cached" if self.cached else "ran")
+        outcome = outcome or ("ran" if self.executed else "cached")
         seconds = self.clock() - self.started
         prefix = f"  {self.current:<{NAME_WIDTH}}" if self.interleaved else ""
         self.out.write(f"{prefix}{outcome:<7} {seconds:6.1f} s\n")
         self.out.flush()
         self.outcomes.append((self.current, outcome, seconds))
+        if outcome == "failed":
+            self.failed = self.current
         self.current = None
-
-    def on_record(self, message: str) -> None:
-        if found := RUNNING.fullmatch(message):
-            self.start(found[1])
-        elif CACHED.fullmatch(message):
-            self.cached = True
-        elif FINISHED.fullmatch(message):
-            self.end()
-
-
-class _Handler(logging.Handler):
-    def __init__(self, progress: RunProgress):
-        super().__init__(logging.INFO)
-        self.progress = progress
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.progress.on_record(record.getMessage())
-        except Exception:  # noqa: BLE001 - progress lines must never fail the run
-            self.handleError(record)
 
 
 @contextmanager
-def following(progress: RunProgress):
-    """Feed the absl logger's records to `progress` (at INFO, which TFX's node messages use;
-    they land in the run's log file too)."""
-    logger = logging.getLogger("absl")
-    handler, level = _Handler(progress), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+def following(progress: RunProgress, launcher_class=None):
+    """Report every node LocalDagRunner launches to `progress` while the block runs
+    (`launcher_class`: TFX's Launcher unless a test gives a stand-in)."""
+    if launcher_class is None:
+        from tfx.orchestration.portable.launcher import Launcher as launcher_class
+    launch, run_executor = launcher_class.launch, launcher_class._run_executor
+
+    def reported_launch(self, *args, **kwargs):
+        progress.start(self._pipeline_node.node_info.id)
+        progress.executed = bool(getattr(self, "_system_node_handler", None))
+        try:
+            result = launch(self, *args, **kwargs)
+        except BaseException:
+            progress.end("failed")
+            raise
+        progress.end()
+        return result
+
+    def reported_run_executor(self, *args, **kwargs):
+        progress.executed = True
+        return run_executor(self, *args, **kwargs)
+
+    launcher_class.launch, launcher_class._run_executor = reported_launch, reported_run_executor
     try:
         yield progress
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+        launcher_class.launch, launcher_class._run_executor = launch, run_executor

@@ -78,8 +78,8 @@ def run_command(dataset_config, train_steps, beam_args, approval_mode, force, ve
                                 approval_mode=approval_mode, reuse_unchanged=not force,
                                 progress=progress)
         except Exception as err:  # noqa: BLE001 - any failure ends the run with one line
-            failed = progress.current
-            progress.end("failed")
+            progress.end("failed")  # a failure outside a node's launch still closes its line
+            failed = progress.failed
             where = f"{failed} failed" if failed else "pipeline failed"
             raise click.ClickException(f"{where}: {_cause(err)}\n  log: {log_path}") from None
     if summary.reused_from and os.path.getsize(log_path) == 0:

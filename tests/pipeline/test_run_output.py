@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.pipeline
 
 MAKE_RUN = "make run"  # exactly what README.md tells a newcomer to type
 MAX_LINES = 25
-RUN_TIMEOUT_S = 900
+RUN_TIMEOUT_S = 1800
 COMPONENT = re.compile(r"  (\S+) +(ran|cached) +\d+\.\d s")
 SUMMARY = ("pipeline root:  ", "MLMD store:     ", "approval:       ", "pushed model:   ",
            "eval accuracy:  ", "wall time:      ")
@@ -31,8 +32,16 @@ def _env(home: str) -> dict:
 
 
 def _run(command: list[str], home: str) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=_env(home), capture_output=True,
-                          text=True, timeout=RUN_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    """The command in its own session, so a timeout stops make and the run it started."""
+    with subprocess.Popen(command, cwd=PROJECT_ROOT, env=_env(home), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                          start_new_session=True) as process:
+        try:
+            out, err = process.communicate(timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 @pytest.fixture(scope="module")
