@@ -97,6 +97,6 @@ def test_a_failing_run_names_the_component_and_the_log_and_verbose_streams_it(tm
     assert error[0].startswith("Error: TypedCsvExampleGen failed: ValueError: "), error
     assert "NoSuchRunner" in error[0] and error[1] == f"  log: {log_path}"
     assert re.search(r"^  TypedCsvExampleGen +failed +\d+\.\d s$", done.stdout, re.MULTILINE)
-    assert TF_CPP_LINE.search(done.stdout) and "INFO:absl:Component" in done.stdout
+    assert TF_CPP_LINE.search(done.stdout) and "ERROR:absl:Execution" in done.stdout
     with open(log_path, encoding="utf-8", errors="replace") as handle:
         assert "NoSuchRunner" in handle.read()
