@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import traceback
 
 import click
 
@@ -78,6 +79,7 @@ def run_command(dataset_config, train_steps, beam_args, approval_mode, force, ve
                                 approval_mode=approval_mode, reuse_unchanged=not force,
                                 progress=progress)
         except Exception as err:  # noqa: BLE001 - any failure ends the run with one line
+            traceback.print_exc()  # fd 2 is the log here: the whole cause goes there
             progress.end("failed")  # a failure outside a node's launch still closes its line
             failed = progress.failed
             where = f"{failed} failed" if failed else "pipeline failed"
