@@ -18,7 +18,8 @@ from statistics import fmean, median, quantiles
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pipeline.paths import LedgerPaths, ledger_home  # noqa: E402
+from benchmarks.homes import add_home_options, existing_home  # noqa: E402
+from pipeline.paths import LedgerPaths  # noqa: E402
 from pipeline.serving import Predictor  # noqa: E402
 from pipeline.serving.capture import read_lines  # noqa: E402
 from pipeline.serving.receipts import ReceiptIssuer  # noqa: E402
@@ -187,18 +188,15 @@ def run(home: str, identifier: str, rounds: int, per_round: int, batch_sizes: li
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default=None, help="Ledger home (default $LEDGER_HOME/.ledger)")
-    parser.add_argument("--model", default="penguins@production")
+    add_home_options(parser)
     parser.add_argument("--rounds", type=int, default=200, help="latency rounds (ratio per round)")
     parser.add_argument("--per-round", type=int, default=18, help="calls per path per round")
     parser.add_argument("--batch-sizes", default="1,16,128,512")
     parser.add_argument("--seconds", type=float, default=2.0, help="per throughput measurement")
     parser.add_argument("--unsigned", action="store_true", help="receipts without a signature")
     args = parser.parse_args(argv)
-    home = ledger_home(args.home).home
-    if not os.path.exists(os.path.join(home, "metadata.sqlite")):
-        print(f"no ledger home with an MLMD store at {home}: run `ledger run` first",
-              file=sys.stderr)
+    home = existing_home(args.home)
+    if home is None:
         return 2
     sizes = [int(s) for s in args.batch_sizes.split(",")]
     report = run(home, args.model, args.rounds, args.per_round, sizes, args.seconds,

@@ -18,8 +18,9 @@ import threading
 import time
 from statistics import median
 
+from benchmarks.homes import add_home_options, existing_home
 from components.infra_validator.tf_runtime import LEAN
-from pipeline.paths import LedgerPaths, ledger_home
+from pipeline.paths import LedgerPaths
 from tests.support import model_server
 
 TARGETS = {"keepalive_p50_ms": 1.5, "keepalive_vs_direct": 2.0, "ready_s": 4.0, "drift_s": 8.0}
@@ -195,8 +196,7 @@ def run(home: str, identifier: str, rounds: int, per_round: int, per_client: int
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default=None, help="Ledger home (default $LEDGER_HOME/.ledger)")
-    parser.add_argument("--model", default="penguins@production")
+    add_home_options(parser)
     parser.add_argument("--rounds", type=int, default=20, help="alternating rounds")
     parser.add_argument("--per-round", type=int, default=100, help="calls per path per round")
     parser.add_argument("--per-client", type=int, default=250,
@@ -204,10 +204,8 @@ def main(argv=None) -> int:
     parser.add_argument("--compare-starlette", action="store_true",
                         help="also time the same Predictor behind Starlette on uvicorn")
     args = parser.parse_args(argv)
-    home = ledger_home(args.home).home
-    if not os.path.exists(os.path.join(home, "metadata.sqlite")):
-        print(f"no ledger home with an MLMD store at {home}: run `ledger run` first",
-              file=sys.stderr)
+    home = existing_home(args.home)
+    if home is None:
         return 2
     report = run(home, args.model, args.rounds, args.per_round, args.per_client,
                  args.compare_starlette)

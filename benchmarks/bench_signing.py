@@ -18,7 +18,7 @@ import tempfile
 import time
 from statistics import median
 
-from pipeline.paths import ledger_home
+from benchmarks.homes import add_home_options, existing_home
 from pipeline.registry import Registry
 from pipeline.registry import serving as layout
 from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
@@ -103,16 +103,13 @@ def receipt_costs(settings, rounds: int, per_round: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default=None, help="Ledger home (default $LEDGER_HOME/.ledger)")
-    parser.add_argument("--model", default="penguins@production")
+    add_home_options(parser)
     parser.add_argument("--repeats", type=int, default=5, help="model sign/verify repetitions")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--per-round", type=int, default=200)
     args = parser.parse_args(argv)
-    home = ledger_home(args.home).home
-    if not os.path.exists(os.path.join(home, "metadata.sqlite")):
-        print(f"no ledger home with an MLMD store at {home}: run `ledger run` first",
-              file=sys.stderr)
+    home = existing_home(args.home)
+    if home is None:
         return 2
     settings = resolve(home=home)
     load_before = os.getloadavg()

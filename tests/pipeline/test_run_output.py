@@ -24,9 +24,14 @@ SUMMARY = ("pipeline root:  ", "MLMD store:     ", "approval:       ", "pushed m
 TF_CPP_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+: [IWE] external/", re.MULTILINE)
 
 
+NOT_INHERITED = {"TF_CPP_MIN_LOG_LEVEL", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}
+
+
 def _env(home: str) -> dict:
+    # As a newcomer's shell has it: no ledger settings, and not inside another make (`make test`
+    # would otherwise make the inner make print "Entering directory" lines).
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LEDGER_") and k != "TF_CPP_MIN_LOG_LEVEL"}
+           if not k.startswith("LEDGER_") and k not in NOT_INHERITED}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     return dict(env, LEDGER_HOME=home)
 
