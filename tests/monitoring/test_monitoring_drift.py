@@ -147,7 +147,7 @@ def test_cli_no_captures_in_window_exits_1_with_the_reason(shifted, monitor_home
 def test_drift_as_a_whole_process_is_quick_and_quiet(shifted, monitor_home):
     """No TensorFlow, Beam or TFDV Python API on the drift path: no library noise on stderr,
     about a second of CPU (importing TensorFlow alone takes several)."""
-    argv = [sys.executable, "-m", "pipeline.cli", "drift", V1, "--home", monitor_home.home,
+    argv = [sys.executable, "-m", "pipeline.cli", "--home", monitor_home.home, "drift", V1,
             "--capture", shifted["file"]]
     before, started = os.times(), time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120,

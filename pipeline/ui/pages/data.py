@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass
 
 from pipeline.lineage import Impact, subgraph
@@ -43,15 +44,12 @@ def dataset_page(store, dataset_version_id: str) -> DatasetPage:
 
 
 def _captured(uris: list[str], limit: int) -> list[dict]:
-    lines = []
+    """The newest `limit` captured predictions, newest first (capture files in creation order)."""
+    newest = deque(maxlen=limit)
     for uri in uris:
-        if not os.path.exists(uri):
-            continue
-        for line in capture.read_lines(uri):
-            lines.append(line)
-            if len(lines) >= limit:
-                return lines
-    return lines
+        if os.path.exists(uri):
+            newest.extend(capture.read_lines(uri))
+    return list(reversed(newest))
 
 
 def impact_page(lineage, dataset_version_id: str) -> ImpactPage:
