@@ -98,8 +98,7 @@ def _signature_status(record: Transition, allowed: AllowedSigners | None,
     who = f"{record.signer} ({record.key_fingerprint})"
     if allowed is None or not allowed.entries:
         return RecordStatus(FAILED, f"signed by {who}, but no allowed signers to check it")
-    entries = [e for e in allowed.entries
-               if e.fingerprint == record.key_fingerprint and e.names(record.signer)]
+    entries = allowed.listing(record.signer, record.key_fingerprint)
     if not entries:
         return RecordStatus(FAILED, f"signed by {who}, a key {allowed.path} does not list "
                                     f"for {record.signer} (unknown signer)")
@@ -108,16 +107,12 @@ def _signature_status(record: Transition, allowed: AllowedSigners | None,
                                                    message):
         return RecordStatus(FAILED, f"signature by {who} does not match (record forged)")
     when = decided_time(record)
-    if when is None or not any(e.valid_at(when) and _in_namespace(e) for e in entries):
+    if when is None or not any(e.valid_at(when) and e.signs_in(NAMESPACE) for e in entries):
         return RecordStatus(FAILED, f"{record.signer}'s key was not valid at "
                                     f"{record.decided_at} in {allowed.path}")
     if record.actor != record.signer and allowed.is_principal(record.actor):
         return RecordStatus(FAILED, f"claims {record.actor} decided, but {record.signer} signed")
     return RecordStatus(VERIFIED, f"signed by {record.signer}")
-
-
-def _in_namespace(entry) -> bool:
-    return not entry.namespaces or NAMESPACE in entry.namespaces
 
 
 def head_fields(signer, head_seq: int, head_hash: str) -> dict:
@@ -138,8 +133,7 @@ def head_problems(anchor, last: Transition, trust: Trust) -> list[str]:
     if not signature:
         return [f"anchor head seq {head_seq} is unsigned although the log is signed "
                 "(anchor rewritten)"]
-    entries = [e for e in (trust.allowed.entries if trust.allowed else ())
-               if e.fingerprint == fingerprint and e.names(who)]
+    entries = trust.allowed.listing(who, fingerprint) if trust.allowed else []
     message = signed.head_message(head_seq, head_hash, who)
     if not any(signed.signature_matches(e.public_key, signature, message) for e in entries):
         return [f"anchor head seq {head_seq}: signature by {who} ({fingerprint}) does not "

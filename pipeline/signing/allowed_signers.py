@@ -45,6 +45,10 @@ class AllowedSigner:
     def names(self, identity: str) -> bool:
         return any(fnmatch.fnmatchcase(identity, pattern) for pattern in self.principals)
 
+    def signs_in(self, namespace: str = NAMESPACE) -> bool:
+        """Whether the key may sign in `namespace` (an entry naming no namespace signs in any)."""
+        return not self.namespaces or namespace in self.namespaces
+
     def valid_at(self, when: datetime) -> bool:
         if self.valid_after and when < self.valid_after:
             return False
@@ -151,16 +155,19 @@ class AllowedSigners:
         return [p for e in self.entries if e.fingerprint == key_fingerprint
                 for p in e.principals if not any(c in p for c in "*?")]
 
+    def listing(self, identity: str, key_fingerprint: str) -> list[AllowedSigner]:
+        """The entries that list the key `key_fingerprint` for `identity` (any window)."""
+        return [e for e in self.entries if e.fingerprint == key_fingerprint and e.names(identity)]
+
     def check(self, identity: str, key_fingerprint: str, when: datetime) -> AllowedSigner:
         """The entry allowing `identity` to sign with this key at `when`, else raise."""
-        listed = [e for e in self.entries if e.fingerprint == key_fingerprint and e.names(identity)]
+        listed = self.listing(identity, key_fingerprint)
         if not listed:
             raise SignerNotAllowedError(
                 f"{identity} may not sign with key {key_fingerprint}: {self.path} "
                 f"does not list that key for {identity}")
         for entry in listed:
-            in_namespace = not entry.namespaces or NAMESPACE in entry.namespaces
-            if in_namespace and entry.valid_at(when):
+            if entry.signs_in(NAMESPACE) and entry.valid_at(when):
                 return entry
         windows = "; ".join(f"line {e.line}: {e.window()}" for e in listed)
         raise SignerNotAllowedError(

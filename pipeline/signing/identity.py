@@ -37,7 +37,7 @@ def service_signer(settings) -> Signer:
 
 def _list_in_home(path: str, identity: str, key: SigningKey) -> None:
     signers = AllowedSigners.load_or_empty(path)
-    if any(e.fingerprint == key.fingerprint and e.names(identity) for e in signers.entries):
+    if signers.listing(identity, key.fingerprint):
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     # O_APPEND: two first runs at once each add a whole line; a duplicate line is harmless.

@@ -116,7 +116,7 @@ def _listed(directory: str, hint: str, trusted: AllowedSigners, when: datetime |
     signature = os.path.join(directory, SIGNATURE_FILE)
     listed = [e for e in trusted.entries if isinstance(e.public_key, ec.EllipticCurvePublicKey)
               and key_hint(e.public_key) == hint
-              and (not e.namespaces or MODEL_NAMESPACE in e.namespaces)]
+              and e.signs_in(MODEL_NAMESPACE)]
     if not listed:
         raise ModelSignatureError(f"{signature} is signed by an unknown key (hint {hint[:16]}…): "
                                   f"{trusted.path} lists no such {ECDSA_P256} key for "
@@ -216,8 +216,8 @@ def _list_in_home(path: str, identity: str, key) -> None:
     """List `key` (a SigningKey or a public key) for `identity` in the models' namespace."""
     public = getattr(key, "public_key", key)
     signers = AllowedSigners.load_or_empty(path)
-    if any(e.fingerprint == fingerprint(public) and e.names(identity)
-           and MODEL_NAMESPACE in e.namespaces for e in signers.entries):
+    if any(MODEL_NAMESPACE in e.namespaces
+           for e in signers.listing(identity, fingerprint(public))):
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     line = f'{identity} namespaces="{MODEL_NAMESPACE}" {public_line(public)}'
