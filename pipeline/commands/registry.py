@@ -11,7 +11,7 @@ from pipeline import digest
 from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
 from pipeline.commands.identifiers import MODEL, MODEL_OR_VERSION, VERSION
-from pipeline.registry import Registry, RegistryError, checkpoint, render
+from pipeline.registry import Registry, RegistryError, VersionInfo, checkpoint, render
 from pipeline.registry.deploy import source_dir_of
 from pipeline.registry.pushed import FAILED, pushed_text
 from pipeline.settings import Settings
@@ -36,6 +36,25 @@ _key_option = click.option(
     "--key", "key", default=None, type=click.Path(dir_okay=False),
     help="Your private key (e.g. ~/.ssh/id_ed25519), listed for you in the allowed signers.",
 )
+
+
+def _decision_options(verb: str, *, reason_required: bool):
+    """IDENTIFIER, --by, --reason and --key of a decision on one version signed by a person."""
+    reason = {"required": True} if reason_required else {"default": ""}
+    options = (
+        click.argument("identifier", type=VERSION),
+        click.option("--by", "by", default=None,
+                     help=f"Who {verb} (default: your key's identity)."),
+        click.option("--reason", help="Why.", **reason),
+        _key_option,
+    )
+
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
 
 
 def _settings(key=None) -> Settings:
@@ -63,6 +82,12 @@ def _open_as(by, key, *, checks_models=False, pushes=False) -> tuple[Registry, S
     signer = person_signer(resolved, by)
     keys = _model_keys(resolved, checks_models, pushes)
     return Registry.from_settings(resolved, signer=signer, model_keys=keys), resolved
+
+
+def _resolve_as(identifier, by, key) -> tuple[Registry, VersionInfo]:
+    """A registry whose writes are signed by `by`'s own key, and the version IDENTIFIER names."""
+    registry, _ = _open_as(by, key)
+    return registry, registry.resolve(str(identifier))
 
 
 def _statuses(registry, records) -> list:
@@ -119,10 +144,7 @@ def show_command(identifier, as_json):
 
 
 @_registry_command("approve")
-@click.argument("identifier", type=VERSION)
-@click.option("--by", "by", default=None, help="Who approves (default: your key's identity).")
-@click.option("--reason", required=True, help="Why.")
-@_key_option
+@_decision_options("approves", reason_required=True)
 def approve_command(identifier, by, reason, key):
     """Approve a validated version (digest re-checked, signed with your key), then push it."""
     registry, resolved = _open_as(by, key, pushes=True)
@@ -161,14 +183,10 @@ def push_command(identifier, by, key):
 
 
 @_registry_command("reject")
-@click.argument("identifier", type=VERSION)
-@click.option("--by", "by", default=None, help="Who rejects (default: your key's identity).")
-@click.option("--reason", required=True, help="Why.")
-@_key_option
+@_decision_options("rejects", reason_required=True)
 def reject_command(identifier, by, reason, key):
     """Reject a candidate or validated version (signed with your key)."""
-    registry, _ = _open_as(by, key)
-    info = registry.resolve(str(identifier))
+    registry, info = _resolve_as(identifier, by, key)
     record = registry.reject(info.model_name, info.version, by=registry.signer.identity,
                              reason=reason)
     click.echo(f"rejected {info.identifier} by {record.actor} (record {record.seq})")
@@ -201,14 +219,10 @@ def rollback_command(identifier, target, by, reason, key):
 
 
 @_registry_command("deprecate")
-@click.argument("identifier", type=VERSION)
-@click.option("--by", "by", default=None, help="Who deprecates (default: your key's identity).")
-@click.option("--reason", default="", help="Why.")
-@_key_option
+@_decision_options("deprecates", reason_required=False)
 def deprecate_command(identifier, by, reason, key):
     """Deprecate MODEL@VERSION from any non-terminal stage (signed with your key)."""
-    registry, _ = _open_as(by, key)
-    info = registry.resolve(str(identifier))
+    registry, info = _resolve_as(identifier, by, key)
     record = registry.deprecate(info.model_name, info.version, actor=registry.signer.identity,
                                 reason=reason)
     click.echo(f"deprecated {info.identifier} (was {record.from_stage}, record {record.seq})")
