@@ -1,4 +1,4 @@
-"""Packaging for tfx-ledger: the pipeline, its custom components, model code and the `ledger` CLI."""
+"""Packaging of tfx-ledger: the pipeline, its custom components, model code and the `ledger` CLI."""
 from setuptools import find_packages, setup
 
 setup(

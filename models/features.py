@@ -1,4 +1,4 @@
-"""Feature naming and the description of what Transform does, shared by Transform, Trainer and lineage."""
+"""Feature names and a description of what Transform does, for Transform, Trainer and lineage."""
 from __future__ import annotations
 
 LABEL_VOCAB = "vocab_label"

@@ -1,4 +1,4 @@
-"""Trainer run_fn: a small Keras classifier over the transformed features, saved with serving signatures."""
+"""Trainer run_fn: a small Keras classifier on the transformed features, with serving signatures."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""LedgerTrainer: Trainer's spec plus an optional DatasetVersion input, and a manifest-writing executor.
+"""LedgerTrainer: Trainer's spec plus an optional DatasetVersion input, and a manifest writer.
 
 In: transformed examples, transform graph, schema, and the DatasetVersion the data was recorded
 as. Out: Model (with `Format-Serving/manifest.json` and run-manifest custom properties) and

@@ -1,4 +1,4 @@
-"""Trainer executor that also writes the run manifest next to the model and onto the Model artifact."""
+"""Trainer executor that also writes the run manifest beside the model and on the Model artifact."""
 from __future__ import annotations
 
 import importlib
@@ -6,9 +6,9 @@ import json
 import os
 
 from tfx.components.trainer.executor import GenericExecutor
+from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils
 from tfx.utils import path_utils, proto_utils
-from tfx.proto import trainer_pb2
 
 from components.data_lineage.artifacts import fact
 from components.ledger_trainer import manifest as run_manifest

@@ -1,1 +1,1 @@
-"""ModelApproval: decides, by policy or by a named person, whether a model version may be deployed."""
+"""ModelApproval: decides, by policy or by a named person, whether a version may be deployed."""

@@ -1,4 +1,4 @@
-"""ModelApproval: approve or reject a trained model by policy (auto) or leave it for a person (manual).
+"""ModelApproval: approve or reject a model by policy (auto), or leave it for a person (manual).
 In: model, the Evaluator's blessing and evaluation, optionally the InfraBlessing and the
 DatasetVersion. Out: a standard ModelBlessing (blessed=1 only when approved) carrying decision,
 decided_by, decided_at, reasons, the model digest, the registry version and the evidence ids;

@@ -105,8 +105,7 @@ def evaluate(policy: ApprovalPolicy, evidence: Evidence) -> list[RuleFailure]:
             f"not blessed ({evidence.infra_reason})" if evidence.infra_reason else "not blessed")
         failures.append(RuleFailure("infra_blessing", measured, "blessed"))
     if policy.refuse_anomalous_data and evidence.anomaly_count:
-        failures.append(RuleFailure("data_anomalies",
-                                    f"{evidence.anomaly_count} ({', '.join(evidence.anomaly_names)})",
-                                    0))
+        failures.append(RuleFailure(
+            "data_anomalies", f"{evidence.anomaly_count} ({', '.join(evidence.anomaly_names)})", 0))
     return failures
 

@@ -1,12 +1,12 @@
-"""VersionedPusher executor: deploys the approved registry version, or records that nothing was pushed."""
+"""VersionedPusher executor: deploys the approved version, or records that nothing was pushed."""
 from __future__ import annotations
 
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from pipeline.signing.service import pipeline_registry
 from pipeline.signing.keys import ECDSA_P256, load_signing_key
 from pipeline.signing.models import ModelKeys
+from pipeline.signing.service import pipeline_registry
 
 PIPELINE_ACTOR = "pipeline"
 

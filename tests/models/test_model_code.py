@@ -1,4 +1,4 @@
-"""Model code: preprocessing_fn run by tf.Transform on a tiny in-memory dataset, and hyperparameters."""
+"""Model code: preprocessing_fn run by tf.Transform on a tiny in-memory dataset; hyperparameters."""
 from __future__ import annotations
 
 import math

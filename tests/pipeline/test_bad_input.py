@@ -1,4 +1,4 @@
-"""Bad CSV input stops the pipeline at ingestion with an error naming the column; nothing is pushed."""
+"""Bad CSV stops the pipeline at ingestion with an error naming the column; nothing is pushed."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""The bundled-data pipeline end to end, asserted through MLMD (one shared run plus a cached rerun)."""
+"""The bundled-data pipeline end to end, checked in MLMD (one shared run and a cached rerun)."""
 from __future__ import annotations
 
 import json

@@ -102,7 +102,8 @@ def test_rollback_command(ledger, add_version, home):
     add_version("deployed")
     failed = ledger("rollback", MODEL, "--by", "bob", home=home)
     assert failed.exit_code == 1
-    assert "nothing to roll back to: no version earlier than penguins@1 was deployed" in failed.stderr
+    assert ("nothing to roll back to: no version earlier than penguins@1 was deployed"
+            in failed.stderr)
     add_version("deployed")
     rows = _stages(ledger("versions", MODEL, home=home).stdout)
     assert rows == {"1": "deployed", "2": "deployed (production)"}

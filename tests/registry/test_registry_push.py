@@ -169,9 +169,8 @@ def test_rollback_skips_an_earlier_version_whose_files_changed(registry, add_ver
 def test_rollback_with_nothing_earlier_fails_clearly(registry, add_version):
     add_version("deployed")
     before = registry.history(MODEL)
-    with pytest.raises(
-        RegistryError, match="nothing to roll back to: no version earlier than penguins@1 was deployed"
-    ):
+    with pytest.raises(RegistryError, match="nothing to roll back to: no version earlier than "
+                                            "penguins@1 was deployed"):
         registry.rollback(MODEL, actor="bob")
     assert registry.history(MODEL) == before
 

@@ -169,7 +169,8 @@ def test_steps_keep_order_and_attach_modules_and_outputs():
 
 
 def test_logic_modules_import_no_tfx_or_tensorflow():
-    code = ("import sys, components.data_lineage.lineage, pipeline.provenance, pipeline.properties\n"
+    code = ("import sys, components.data_lineage.lineage, pipeline.provenance, "
+            "pipeline.properties\n"
             "print([m for m in sys.modules if m.split('.')[0] in ('tfx', 'tensorflow')])")
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
