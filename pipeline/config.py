@@ -133,15 +133,21 @@ def _resolve_path(path: str, config_path: str) -> str:
     return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(config_path)), path))
 
 
-def load_dataset_config(path: str) -> DatasetConfig:
-    """Reads a YAML or JSON dataset config; `path` inside it is relative to the config file."""
+def read_yaml_file(path: str, what: str, error: type[ValueError]):
+    """The document in a YAML (or JSON) file; `error` saying "`what` not found" or naming the
+    file when it is missing or not YAML."""
     if not os.path.isfile(path):
-        raise DatasetConfigError(f"dataset config not found: {path}")
+        raise error(f"{what} not found: {path}")
     with open(path, encoding="utf-8") as handle:
         try:
-            raw = yaml.safe_load(handle)
+            return yaml.safe_load(handle)
         except yaml.YAMLError as err:
-            raise DatasetConfigError(f"{path}: not valid YAML/JSON: {err}") from err
+            raise error(f"{path}: not valid YAML/JSON: {err}") from err
+
+
+def load_dataset_config(path: str) -> DatasetConfig:
+    """Reads a YAML or JSON dataset config; `path` inside it is relative to the config file."""
+    raw = read_yaml_file(path, "dataset config", DatasetConfigError)
     if not isinstance(raw, dict):
         raise DatasetConfigError(f"{path}: expected a mapping of keys to values")
     missing = [k for k in REQUIRED_KEYS if not raw.get(k)]

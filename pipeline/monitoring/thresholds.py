@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-import yaml
+from pipeline.config import read_yaml_file
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 JSD, L_INFINITY = "jensen_shannon_divergence", "l_infinity"
@@ -61,11 +61,5 @@ def load_thresholds(path: str | None) -> Thresholds:
     """Thresholds from a YAML/JSON file, or the defaults when `path` is None."""
     if path is None:
         return Thresholds()
-    if not os.path.isfile(path):
-        raise ThresholdsError(f"thresholds file not found: {path}")
-    with open(path, encoding="utf-8") as handle:
-        try:
-            raw = yaml.safe_load(handle)
-        except yaml.YAMLError as err:
-            raise ThresholdsError(f"{path}: not valid YAML/JSON: {err}") from err
+    raw = read_yaml_file(path, "thresholds file", ThresholdsError)
     return parse_thresholds(raw or {}, os.path.abspath(path))
