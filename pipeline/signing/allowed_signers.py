@@ -174,6 +174,13 @@ class AllowedSigners:
             f"{identity}'s key {key_fingerprint} is not valid at {when.isoformat()} "
             f"for namespace {NAMESPACE} in {self.path} ({windows})")
 
-    def entry_line(self, identity: str, public_key: PublicKey) -> str:
-        """The line that lists `public_key` for `identity` in this file's format."""
-        return f'{identity} namespaces="{NAMESPACE}" {public_line(public_key)}'
+    def entry_line(self, identity: str, public_key: PublicKey, namespace: str = NAMESPACE) -> str:
+        """The line that lists `public_key` for `identity` in `namespace`, in this file's format."""
+        return f'{identity} namespaces="{namespace}" {public_line(public_key)}'
+
+    def append(self, line: str) -> None:
+        """Add `line` to the file, creating it (and its directory) if absent."""
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        # O_APPEND: two first runs at once each add a whole line; a duplicate line is harmless.
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")

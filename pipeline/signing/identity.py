@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -37,12 +36,8 @@ def service_signer(settings) -> Signer:
 
 def _list_in_home(path: str, identity: str, key: SigningKey) -> None:
     signers = AllowedSigners.load_or_empty(path)
-    if signers.listing(identity, key.fingerprint):
-        return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    # O_APPEND: two first runs at once each add a whole line; a duplicate line is harmless.
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(signers.entry_line(identity, key.public_key) + " tfx-ledger service key\n")
+    if not signers.listing(identity, key.fingerprint):
+        signers.append(signers.entry_line(identity, key.public_key) + " tfx-ledger service key")
 
 
 def person_signer(settings, identity: str | None, *, when: datetime | None = None) -> Signer:

@@ -22,7 +22,6 @@ from .keys import (
     fingerprint,
     load_public_key,
     load_signing_key,
-    public_line,
 )
 
 # Inside the version directory: TF Serving loads saved_model.pb and variables/ and ignores other
@@ -216,10 +215,7 @@ def _list_in_home(path: str, identity: str, key) -> None:
     """List `key` (a SigningKey or a public key) for `identity` in the models' namespace."""
     public = getattr(key, "public_key", key)
     signers = AllowedSigners.load_or_empty(path)
-    if any(MODEL_NAMESPACE in e.namespaces
-           for e in signers.listing(identity, fingerprint(public))):
-        return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    line = f'{identity} namespaces="{MODEL_NAMESPACE}" {public_line(public)}'
-    with open(path, "a", encoding="utf-8") as handle:  # O_APPEND: concurrent adds stay whole
-        handle.write(line + " tfx-ledger model key\n")
+    if not any(MODEL_NAMESPACE in e.namespaces
+               for e in signers.listing(identity, fingerprint(public))):
+        signers.append(signers.entry_line(identity, public, MODEL_NAMESPACE)
+                       + " tfx-ledger model key")
