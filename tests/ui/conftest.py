@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -37,10 +38,9 @@ class UIServer:
             self.process.wait()
 
 
-def start_ui(argv: list[str], home: str, env: dict | None = None) -> UIServer:
+def start_ui(argv: list[str], home: str) -> UIServer:
     """Run `argv` (a `ledger ui ...` command line) with LEDGER_HOME=`home`; wait for its URL."""
-    environment = dict(os.environ if env is None else env, LEDGER_HOME=home,
-                       PYTHONUNBUFFERED="1")
+    environment = dict(os.environ, LEDGER_HOME=home, PYTHONUNBUFFERED="1")
     environment.pop("LEDGER_SIGNING_KEY", None)
     process = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=environment, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -58,6 +58,26 @@ def start_ui(argv: list[str], home: str, env: dict | None = None) -> UIServer:
             time.sleep(0.1)
     server.stop()
     raise AssertionError(f"ledger ui never answered on {server.url}")
+
+
+@contextmanager
+def running_ui(home: str, argv: tuple[str, ...] = ("ui", "--port", "0")):
+    """`ledger ARGV` over `home` while the block runs (any free port unless ARGV names one)."""
+    server = start_ui([LEDGER, *argv], home)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def synthetic_home(tmp_path_factory, name: str) -> str:
+    """A home holding the benchmark's synthetic store: 4 runs of one model, 2 per dataset."""
+    from benchmarks.make_synthetic_store import build
+    from pipeline.metadata import open_store, sqlite_spec
+
+    home = tmp_path_factory.mktemp(name)
+    build(open_store(sqlite_spec(str(home / "metadata.sqlite"))), 4, 1, 2, "/synthetic")
+    return str(home)
 
 
 @dataclass

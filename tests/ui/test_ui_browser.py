@@ -18,7 +18,7 @@ from pipeline.registry.reader import RegistryReader
 from pipeline.settings import resolve
 from pipeline.ui.formatting import number
 
-from .conftest import LEDGER, open_browser, start_ui
+from .conftest import LEDGER, open_browser, running_ui
 from .graph_geometry import READ_DRAWING, edges_through_boxes, labels_outside_boxes
 
 pytestmark = pytest.mark.pipeline
@@ -48,9 +48,8 @@ VERIFY = "ledger verify --bundle penguins-1-audit.json"
 
 @pytest.fixture(scope="module")
 def ui(captured_prediction, penguin_home):
-    server = start_ui([LEDGER, *SERVE.split()[1:]], penguin_home.home)
-    yield server
-    server.stop()
+    with running_ui(penguin_home.home, tuple(SERVE.split()[1:])) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

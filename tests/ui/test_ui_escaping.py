@@ -6,11 +6,10 @@ from urllib.parse import quote
 
 import pytest
 
-from benchmarks.make_synthetic_store import build
 from pipeline.metadata import open_store, sqlite_spec
 from pipeline.registry import Registry, schema
 
-from .conftest import LEDGER, open_browser, start_ui
+from .conftest import open_browser, running_ui, synthetic_home
 
 NAME = "<script>window.__pwned = 'name'</script>"
 LAUNCHED_BY = "<script>window.__pwned = 'property'</script>"
@@ -20,23 +19,21 @@ ACTOR = "<img src=x onerror=\"window.__pwned = 'actor'\">"
 @pytest.fixture(scope="module")
 def hostile_home(tmp_path_factory) -> str:
     """A synthetic store with hostile text where MLMD lets anyone write it."""
-    home = tmp_path_factory.mktemp("ui-hostile")
-    path = str(home / "metadata.sqlite")
+    home = synthetic_home(tmp_path_factory, "ui-hostile")
+    path = f"{home}/metadata.sqlite"
     store = open_store(sqlite_spec(path))
-    build(store, 4, 1, 2, "/synthetic")
     version = store.get_artifact_by_type_and_name(schema.MODEL_VERSION, "model-000@2")
     version.custom_properties["launched_by"].string_value = LAUNCHED_BY
     store.put_artifacts([version])
     Registry.open(sqlite_spec(path)).move("model-000", 2, "deprecated", actor=ACTOR,
                                           reason="<b>retired</b>")
-    return str(home)
+    return home
 
 
 @pytest.fixture(scope="module")
 def hostile_ui(hostile_home):
-    server = start_ui([LEDGER, "ui", "--port", "0"], hostile_home)
-    yield server
-    server.stop()
+    with running_ui(hostile_home) as server:
+        yield server
 
 
 def test_hostile_names_and_properties_render_as_text(hostile_ui, chromium):

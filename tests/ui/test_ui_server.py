@@ -12,24 +12,20 @@ import urllib.request
 
 import pytest
 
-from benchmarks.make_synthetic_store import build
-from pipeline.metadata import open_store, sqlite_spec
+from pipeline.metadata import sqlite_spec
 
-from .conftest import LEDGER, start_ui
+from .conftest import LEDGER, running_ui, synthetic_home
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> str:
-    home = tmp_path_factory.mktemp("ui-server-home")
-    build(open_store(sqlite_spec(str(home / "metadata.sqlite"))), 4, 1, 2, "/synthetic")
-    return str(home)
+    return synthetic_home(tmp_path_factory, "ui-server-home")
 
 
 @pytest.fixture(scope="module")
 def server(home):
-    server = start_ui([LEDGER, "ui", "--port", "0"], home)
-    yield server
-    server.stop()
+    with running_ui(home) as server:
+        yield server
 
 
 def _dataset_of(home: str) -> str:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from pipeline.lineage import Impact, subgraph
 from pipeline.lineage.impact import start_artifacts
-from pipeline.lineage.nodes import DATASET_VERSION, artifact_node, short_type
+from pipeline.lineage.nodes import DATASET_VERSION, short_type
 from pipeline.serving import capture
 
 from .. import graph
-from .version import DatasetEvidence, dataset_evidence
+from .dataset_evidence import DatasetEvidence, dataset_evidence
 
 # DatasetVersion <- DataLineage <- statistics, anomalies: two hops up.
 DATASET_INPUT_HOPS = 2
@@ -39,8 +39,8 @@ def dataset_page(store, dataset_version_id: str) -> DatasetPage:
                if short_type(a.type or DATASET_VERSION) == DATASET_VERSION]
     dataset = matched[0]
     found = subgraph.collect(store, [dataset.id], subgraph.UPSTREAM, DATASET_INPUT_HOPS)
-    nodes = [artifact_node(found.artifacts[i]) for i in sorted(found.kept_artifacts)]
-    return DatasetPage(dataset_version_id, dataset.uri, dataset_evidence(nodes))
+    return DatasetPage(dataset_version_id, dataset.uri,
+                       dataset_evidence(subgraph.graph_of(store, found), dataset_version_id))
 
 
 def _captured(uris: list[str], limit: int) -> list[dict]:

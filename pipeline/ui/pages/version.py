@@ -15,6 +15,7 @@ from pipeline.registry.schema import prop, quote
 
 from .. import evidence, graph
 from ..verification import RecordStatuses
+from .dataset_evidence import DatasetEvidence, dataset_evidence
 from .models import TimelineEntry, entry
 
 DRIFT_REPORT = "DriftReport"
@@ -28,15 +29,6 @@ class Rule:
     measured: object
     required: object
     passed: bool
-
-
-@dataclass(frozen=True)
-class DatasetEvidence:
-    """A dataset version's facts, per-feature statistics and anomalies."""
-
-    facts: dict
-    stats: list
-    anomalies: list
 
 
 @dataclass(frozen=True)
@@ -56,18 +48,6 @@ class VersionPage:
 def _first(trace: Trace, *types: str):
     found = trace.graph.of_type(*types)
     return found[0] if found else None
-
-
-def dataset_evidence(nodes) -> DatasetEvidence:
-    """Facts, statistics and anomalies from a DatasetVersion and its upstream artifact nodes."""
-    by_type = {n.type: n for n in nodes}
-    dataset = by_type.get("DatasetVersion")
-    stats_node, anomalies_node = by_type.get("ExampleStatistics"), by_type.get("ExampleAnomalies")
-    return DatasetEvidence(
-        facts=dataset.facts if dataset else {},
-        stats=evidence.feature_stats(stats_node.uri) if stats_node else [],
-        anomalies=evidence.anomalies(anomalies_node.uri) if anomalies_node else [],
-    )
 
 
 def approval_rules(trace: Trace, policy: dict, overall_diffs: dict) -> list[Rule]:
@@ -131,7 +111,7 @@ def version_page(lineage, statuses: RecordStatuses, name: str, number: int) -> V
         policy=policy if isinstance(policy, dict) else {},
         rules=approval_rules(trace, policy if isinstance(policy, dict) else {},
                              overall.diffs if overall else {}),
-        history=history, dataset=dataset_evidence(trace.graph.nodes),
+        history=history, dataset=dataset_evidence(trace.graph, info.dataset_version_id),
         drift=drift_reports(lineage.store, name, number),
         elements=graph.elements(trace.graph, {f"artifact:{info.artifact_id}"}),
         compare_with=others)
