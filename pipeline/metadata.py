@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 
-from ml_metadata import metadata_store
-from ml_metadata.proto import metadata_store_pb2
+# ml_metadata (with gRPC, ~0.5 s) is imported by the functions that need it: settings are resolved
+# with sqlite_spec() by every `ledger` command, and some never open a store.
 
 
 class StoreNotFoundError(FileNotFoundError):
@@ -29,6 +29,8 @@ def connection_config(spec: str | dict, *, must_exist: bool = False):
     With `must_exist`, a SQLite path that does not exist raises StoreNotFoundError instead of
     silently creating an empty store.
     """
+    from ml_metadata.proto import metadata_store_pb2
+
     if isinstance(spec, str):
         spec = json.loads(spec)
     if "sqlite" in spec:
@@ -61,6 +63,8 @@ def connection_config(spec: str | dict, *, must_exist: bool = False):
     raise ValueError(f"unknown MLMD connection spec {spec!r}: expected sqlite, grpc or mysql")
 
 
-def open_store(spec: str | dict, *, must_exist: bool = False) -> metadata_store.MetadataStore:
-    """An MLMD store for `spec`; see connection_config."""
+def open_store(spec: str | dict, *, must_exist: bool = False):
+    """An MLMD store (metadata_store.MetadataStore) for `spec`; see connection_config."""
+    from ml_metadata import metadata_store
+
     return metadata_store.MetadataStore(connection_config(spec, must_exist=must_exist))

@@ -14,18 +14,17 @@ from components.infra_validator.tf_runtime import LEAN
 from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
 from pipeline.commands.identifiers import VERSION
-from pipeline.registry import Registry
 from pipeline.serving.errors import ReceiptError, ServingError
-from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
-from pipeline.serving.receipts import receipts_in
-from pipeline.signing.keys import KeyFileError
+
+# The registry (ml_metadata, gRPC), the signing libraries and TensorFlow are imported inside the
+# commands: `ledger serve` binds its port first, so a busy port fails within a second.
 
 
 def _command(name: str):
     """click.command with failures as one line, exit 1; the store and key come from the group."""
 
     def decorate(function):
-        return click.command(name)(one_line_errors(ServingError, KeyFileError)(function))
+        return click.command(name)(one_line_errors(ServingError)(function))  # keys: ValueError
 
     return decorate
 
@@ -90,12 +89,16 @@ def serve_command(identifier, port, host, capture_rate, follow_interval):
     from pipeline.serving.metrics import ServingMetrics
     from pipeline.serving.server import bind
 
+    def open_registry():
+        from pipeline.registry import Registry
+
+        return Registry.open(resolved.metadata_spec, must_exist=True)
+
     model_name, identifier = identifier.model, str(identifier)
     load, resolved = _loader(capture_rate, LEAN)
     metrics = ServingMetrics(model_name)
-    served = ServedModel(
-        identifier, load, lambda: Registry.open(resolved.metadata_spec, must_exist=True),
-        metrics=metrics, interval=follow_interval, log=_echo)
+    served = ServedModel(identifier, load, open_registry, metrics=metrics,
+                         interval=follow_interval, log=_echo)
     server = bind(served, metrics, host, port)  # before the model loads: a busy port fails now
     bound_host, bound_port = server.server_address[:2]
     stop = threading.Event()
@@ -157,6 +160,10 @@ def predict_command(identifier, instances_file, capture_rate):
 def verify_receipt_command(receipt_file, public_key, offline):
     """Check receipts: signature by an allowed signer (or --public-key), the outputs they sign
     when the file holds them, and the version and digest in the registry. Exit 1 if any fails."""
+    from pipeline.registry import Registry
+    from pipeline.serving.receipt_checks import ReceiptTrust, verify_receipt
+    from pipeline.serving.receipts import receipts_in
+
     resolved = context.settings()
     trust = ReceiptTrust.public_key(public_key) if public_key else ReceiptTrust.of(resolved)
     registry = None if offline else Registry.open(resolved.metadata_spec, must_exist=True)
