@@ -10,6 +10,7 @@ from ml_metadata import errors as mlmd_errors
 
 from pipeline.commands import context
 from pipeline.commands.identifiers import MODEL_OR_VERSION
+from pipeline.commands.options import with_options
 from pipeline.monitoring.errors import MonitoringError
 from pipeline.monitoring.thresholds import ThresholdsError
 from pipeline.paths import DEFAULT_DATASET_CONFIG
@@ -64,15 +65,6 @@ _retrain_options = [
 ]
 
 
-def _with(options):
-    def decorate(function):
-        for option in reversed(options):
-            function = option(function)
-        return function
-
-    return decorate
-
-
 @click.command("drift")
 @click.argument("target", type=MODEL_OR_VERSION)
 @click.option("--thresholds", "thresholds_file", default=None, type=click.Path(dir_okay=False),
@@ -84,7 +76,7 @@ def _with(options):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--retrain", "then_retrain", is_flag=True,
               help="On drift, run the pipeline on the newest span (see `ledger retrain`).")
-@_with(_retrain_options)
+@with_options(_retrain_options)
 @_handled
 def drift_command(target, thresholds_file, capture_files, since, as_json, then_retrain,
                   dataset_config, train_steps):
@@ -127,7 +119,7 @@ def _outcome_dict(outcome) -> dict:
 
 @click.command("retrain")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@_with(_retrain_options)
+@with_options(_retrain_options)
 @_handled
 def retrain_command(as_json, dataset_config, train_steps):
     """Run the pipeline on the newest span; the new version passes the usual gates or not."""

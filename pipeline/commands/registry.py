@@ -11,6 +11,7 @@ from pipeline import digest
 from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
 from pipeline.commands.identifiers import MODEL, MODEL_OR_VERSION, VERSION
+from pipeline.commands.options import with_options
 from pipeline.registry import Registry, RegistryError, VersionInfo, checkpoint, render
 from pipeline.registry.deploy import source_dir_of
 from pipeline.registry.pushed import FAILED, pushed_text
@@ -41,20 +42,13 @@ _key_option = click.option(
 def _decision_options(verb: str, *, reason_required: bool):
     """IDENTIFIER, --by, --reason and --key of a decision on one version signed by a person."""
     reason = {"required": True} if reason_required else {"default": ""}
-    options = (
+    return with_options((
         click.argument("identifier", type=VERSION),
         click.option("--by", "by", default=None,
                      help=f"Who {verb} (default: your key's identity)."),
         click.option("--reason", help="Why.", **reason),
         _key_option,
-    )
-
-    def decorate(function):
-        for option in reversed(options):
-            function = option(function)
-        return function
-
-    return decorate
+    ))
 
 
 def _settings(key=None) -> Settings:
