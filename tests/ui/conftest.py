@@ -134,3 +134,53 @@ def open_browser(chromium, base_url: str) -> Browser:
     context.route("**/*", route)
     page.on("pageerror", lambda error: browser.errors.append(str(error)))
     return browser
+
+
+# docs/ui.md shows exactly this command line (its doc-test checks it is here).
+SERVE = "ledger ui --port 8600"
+
+
+@pytest.fixture(scope="session")
+def ui(first_run, penguin_home):
+    """`ledger ui --port 8600` over the shared pipeline home, for every browser test."""
+    with running_ui(penguin_home.home, tuple(SERVE.split()[1:])) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def lineage(first_run, penguin_home):
+    from pipeline.lineage.api import Lineage
+    from pipeline.metadata import sqlite_spec
+
+    return Lineage.open(sqlite_spec(penguin_home.metadata_path), penguin_home)
+
+
+def _predict_and_check(rows: list[dict], home):
+    """Real predictions of penguins@1 captured in `home`, then `ledger drift`'s check of them."""
+    from pipeline.monitoring import check_drift
+    from pipeline.serving import Predictor
+
+    with Predictor.load("penguins@1", home) as predictor:
+        predictor.predict(rows)
+    return check_drift("penguins@1", home, files=predictor.capture.files)
+
+
+@pytest.fixture(scope="session")
+def drift_reports(first_run, penguin_home, penguins) -> list:
+    """Two drift checks of penguins@1 in the shared home, oldest first (DriftResults): requests
+    as trained on, then the same requests with body_mass_g three standard deviations up."""
+    import random
+    import statistics
+
+    from components.csv_ingest.parsing import ColumnTypes, read_rows
+
+    types = ColumnTypes(numeric=tuple(penguins.numeric_features),
+                        strings=(*penguins.categorical_features, penguins.label),
+                        missing_values=tuple(penguins.missing_values))
+    with open(penguins.path, encoding="utf-8") as handle:
+        rows = [r for r in read_rows(handle, types, penguins.path) if None not in r.values()]
+    features = penguins.numeric_features + penguins.categorical_features
+    sample = [{k: r[k] for k in features} for r in random.Random(5).sample(rows, 80)]
+    shift = 3 * statistics.pstdev(r["body_mass_g"] for r in rows)
+    shifted = [dict(r, body_mass_g=r["body_mass_g"] + shift) for r in sample]
+    return [_predict_and_check(sample, penguin_home), _predict_and_check(shifted, penguin_home)]

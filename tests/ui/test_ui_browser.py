@@ -10,15 +10,13 @@ import subprocess
 import pytest
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from pipeline.lineage.api import Lineage
-from pipeline.metadata import sqlite_spec
 from pipeline.paths import PROJECT_ROOT
 from pipeline.registry.log import read_records
 from pipeline.registry.reader import RegistryReader
 from pipeline.settings import resolve
 from pipeline.ui.formatting import number
 
-from .conftest import LEDGER, open_browser, running_ui
+from .conftest import LEDGER, open_browser
 from .graph_geometry import READ_DRAWING, edges_through_boxes, labels_outside_boxes
 
 pytestmark = pytest.mark.pipeline
@@ -30,8 +28,10 @@ ROW = {"island": "Biscoe", "bill_length_mm": 45.2, "bill_depth_mm": 14.8,
 
 
 @pytest.fixture(scope="module")
-def captured_prediction(first_run, penguin_home):
-    """One prediction of penguins@1, captured in the shared home (as `ledger serve` does)."""
+def captured_prediction(ui, drift_reports, penguin_home):
+    """One prediction of penguins@1, captured in the shared home (as `ledger serve` does): after
+    the drift checks' predictions, and any other test's, so the impact page lists it among the
+    newest of penguins@1."""
     from pipeline.serving import Predictor
 
     with Predictor.load("penguins@1", penguin_home) as predictor:
@@ -39,22 +39,10 @@ def captured_prediction(first_run, penguin_home):
     return prediction
 
 
-# docs/ui.md shows exactly these command lines (its doc-test checks they are here).
-SERVE = "ledger ui --port 8600"
-# The documented command lines, verbatim (docs/ui.md is checked against this file).
+# docs/ui.md shows exactly these command lines (its doc-test checks they are here; the server
+# command, SERVE, is in conftest.py).
 EXPORT = "curl -s -o penguins-1-audit.json http://127.0.0.1:8600/models/penguins/versions/1/audit.json"  # noqa: E501
 VERIFY = "ledger verify --bundle penguins-1-audit.json"
-
-
-@pytest.fixture(scope="module")
-def ui(captured_prediction, penguin_home):
-    with running_ui(penguin_home.home, tuple(SERVE.split()[1:])) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def lineage(penguin_home):
-    return Lineage.open(sqlite_spec(penguin_home.metadata_path), penguin_home)
 
 
 def _click_node(page, selector: str) -> None:
