@@ -289,7 +289,8 @@ def checkpoint_command(out, since_file, key):
 
 
 def _verify_bundle(path: str) -> None:
-    """Exit 0: every record is signed by an allowed signer; 2: a problem; 3: intact, legacy."""
+    """Exit 0: every record and the evidence are signed by allowed signers; 2: a problem;
+    3: intact, but legacy records or evidence exported without a signature."""
     from pipeline.registry.trust import VERIFIED, Trust
     from pipeline.signing.allowed_signers import AllowedSigners
     from pipeline.ui.audit import load_bundle, verify_bundle
@@ -297,7 +298,7 @@ def _verify_bundle(path: str) -> None:
     resolved = _settings()
     trust = Trust(AllowedSigners.load_or_empty(resolved.allowed_signers_path), resolved.hmac_key)
     bundle = load_bundle(path)
-    problems, states = verify_bundle(bundle, trust)
+    problems, states, evidence = verify_bundle(bundle, trust)
     label = f"{bundle['version']['model_name']}@{bundle['version']['version']}"
     if problems:
         click.echo(f"audit bundle {path} of {label}: {len(problems)} problem(s)")
@@ -306,7 +307,8 @@ def _verify_bundle(path: str) -> None:
     legacy = len(states) - states.count(VERIFIED)
     click.echo(f"audit bundle {path} of {label}: ok ({len(states)} records checked, "
                f"{states.count(VERIFIED)} signed by allowed signers, {legacy} legacy)")
-    if legacy:
+    click.echo(evidence.summary())
+    if legacy or not evidence.attested_by:
         sys.exit(3)
 
 

@@ -55,11 +55,12 @@ def ui_command(port, host):
     from pipeline.lineage.api import Lineage
     from pipeline.serving.receipt_checks import ReceiptTrust
     from pipeline.ui.app import create_app
+    from pipeline.ui.evidence_binding import export_signer
 
     resolved = settings()  # the group's --home, --metadata, keys
     lineage = Lineage.open(resolved.metadata_spec, resolved.paths,
                            receipt_trust=ReceiptTrust.of(resolved))
-    app = create_app(lineage, partial(trust_of, resolved))
+    app = create_app(lineage, partial(trust_of, resolved), export_signer(resolved))
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host

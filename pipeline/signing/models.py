@@ -219,3 +219,26 @@ def _list_in_home(path: str, identity: str, key) -> None:
                for e in signers.listing(identity, fingerprint(public))):
         signers.append(signers.entry_line(identity, public, MODEL_NAMESPACE)
                        + " tfx-ledger model key")
+
+
+def signed_files(directory: str, trusted: AllowedSigners,
+                 when: datetime | None = None) -> dict[str, str]:
+    """{relative path: sha256} that `directory`/model.sig signs, once its signature checks out
+    against the allowed signers; the files themselves are not read (they may be elsewhere, as
+    for an audit bundle carrying the signature and the manifest only)."""
+    entry = _listed(directory, signer_hint(directory), trusted, when)
+    signature = os.path.join(directory, SIGNATURE_FILE)
+    _, sign_ec_key = _model_signing()
+    from model_signing._signing import sign_sigstore_pb
+
+    class KeyVerifier(sign_ec_key.Verifier):
+        def __init__(self, public_key):  # the library's own reads a PEM path
+            self._public_key = public_key
+
+    try:
+        manifest = KeyVerifier(entry.public_key).verify(
+            sign_sigstore_pb.Signature.read(pathlib.Path(signature)))
+    except Exception as exc:  # noqa: BLE001 - altered bytes raise InvalidSignature, bad JSON more
+        raise ModelSignatureError(f"{signature} does not verify with key {entry.fingerprint} "
+                                  f"({type(exc).__name__}: signature altered)") from None
+    return {str(d.identifier): d.digest.digest_hex for d in manifest.resource_descriptors()}

@@ -37,8 +37,8 @@ class LedgerUI:
     against (allowed signers, legacy HMAC key), read per page so an edited allowed-signers file
     counts at once."""
 
-    def __init__(self, lineage: Lineage, trust: Callable[[], Trust]):
-        self.lineage, self.trust = lineage, trust
+    def __init__(self, lineage: Lineage, trust: Callable[[], Trust], signer=None):
+        self.lineage, self.trust, self.signer = lineage, trust, signer
 
     def _render(self, name: str, status: int = 200, **context) -> HTMLResponse:
         return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
@@ -65,7 +65,7 @@ class LedgerUI:
         return self._render("version.html", page=self._version(request))
 
     async def audit(self, request: Request):
-        bundle = audit.export_bundle(self.lineage.store, self._version(request))
+        bundle = audit.export_bundle(self.lineage.store, self._version(request), self.signer)
         name = f"{request.path_params['name']}@{request.path_params['version']}-audit.json"
         return Response(audit.dumps(bundle), media_type="application/json",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -117,10 +117,11 @@ async def _http_error(request: Request, exc: HTTPException):
     return HTMLResponse(body, status_code=exc.status_code)
 
 
-def create_app(lineage: Lineage, trust: Callable[[], Trust] = Trust) -> Starlette:
+def create_app(lineage: Lineage, trust: Callable[[], Trust] = Trust, signer=None) -> Starlette:
     """The app over `lineage`'s store; records are checked against what `trust()` returns (by
-    default no allowed signers and no HMAC key: signed records fail, legacy ones unchecked)."""
-    ui = LedgerUI(lineage, trust)
+    default no allowed signers and no HMAC key: signed records fail, legacy ones unchecked);
+    audit exports are signed by `signer` (None: their evidence is unsigned)."""
+    ui = LedgerUI(lineage, trust, signer)
     routes = [
         Route("/", ui.models),
         Route("/models/{name}", ui.model),

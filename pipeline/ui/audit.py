@@ -1,6 +1,7 @@
 """Audit bundle of one version: governance log, lineage and evidence in one JSON document that
 `ledger verify --bundle` re-checks offline (each record's signature against the allowed
-signers, the hash chain, the signed anchor, the version's digest)."""
+signers, the hash chain, the signed anchor, the version's digest, and the evidence against its
+export signature, the model signature's run manifest and its dataset version id)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from pipeline.registry import Transition, chain, log, schema
 from pipeline.registry.trust import Trust
 
+from . import evidence_binding
+from .evidence_binding import EvidenceCheck
+
 FORMAT = "tfx-ledger-audit-bundle/1"
 
 
@@ -20,15 +24,16 @@ def _plain(value):
     return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
 
 
-def export_bundle(store, page) -> dict:
+def export_bundle(store, page, signer=None) -> dict:
     """The bundle of a VersionPage: the whole log (a chain is only checkable whole), the
-    anchor, the version, its lineage graph and the evidence the page shows."""
+    anchor, the version, its lineage graph and the evidence the page shows, with each
+    section's digest signed by `signer` (evidence_binding.export_signer; None: unsigned)."""
     executions = store.get_executions_by_type(schema.STAGE_TRANSITION)
     records = sorted(({"execution_name": e.name, **dataclasses.asdict(chain.from_execution(e))}
                       for e in executions), key=lambda r: (r["seq"], r["execution_id"]))
     anchor = log.read_anchor(store)
     trace = page.trace
-    return {
+    bundle = {
         "format": FORMAT,
         "exported_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "version": dataclasses.asdict(trace.version),
@@ -51,6 +56,8 @@ def export_bundle(store, page) -> dict:
             "drift_reports": page.drift,
         },
     }
+    bundle["evidence_binding"] = evidence_binding.bind(bundle, signer)
+    return bundle
 
 
 def _anchor_context(anchor: dict | None) -> pb.Context | None:
@@ -61,11 +68,13 @@ def _anchor_context(anchor: dict | None) -> pb.Context | None:
     return context
 
 
-def verify_bundle(bundle: dict, trust: Trust) -> tuple[list[str], list[str]]:
-    """(every problem found in `bundle`, each record's state); no problems means it checks out,
-    and only records in state "verified" are proven by a signature."""
+def verify_bundle(bundle: dict, trust: Trust) -> tuple[list[str], list[str], EvidenceCheck]:
+    """(every problem found in `bundle`, each record's state, what of the evidence is proven);
+    no problems means it checks out, and only records in state "verified" are proven by a
+    signature, only evidence `attested_by` someone by the export signature."""
     if bundle.get("format") != FORMAT:
-        return [f"not an audit bundle: format is {bundle.get('format')!r}, expected {FORMAT}"], []
+        return ([f"not an audit bundle: format is {bundle.get('format')!r}, expected {FORMAT}"],
+                [], EvidenceCheck())
     raw = bundle["governance_log"]["records"]
     pairs = [(r["execution_name"], Transition(**{k: v for k, v in r.items()
                                                  if k != "execution_name"})) for r in raw]
@@ -73,7 +82,8 @@ def verify_bundle(bundle: dict, trust: Trust) -> tuple[list[str], list[str]]:
     problems += chain.check_anchor(_anchor_context(bundle["governance_log"]["anchor"]),
                                    pairs[-1][1] if pairs else None, trust)
     problems += _version_problems(bundle, [record for _, record in pairs])
-    return problems, [s.state for s in statuses]
+    evidence = evidence_binding.check_evidence(bundle, trust)
+    return problems + evidence.problems, [s.state for s in statuses], evidence
 
 
 def _version_problems(bundle: dict, records: list[Transition]) -> list[str]:

@@ -194,6 +194,9 @@ def test_documented_audit_export_verifies_offline(ui, penguin_home, tmp_path):
         assert done.returncode == exit_code, done.stdout + done.stderr
     bundled = json.loads((tmp_path / "penguins-1-audit.json").read_text())
     assert len(bundled["governance_log"]["records"]) == len(records)
-    assert done.stdout.strip() == (
+    sections = len(bundled["evidence"]) + 2  # and the version and its lineage
+    assert done.stdout.strip().splitlines() == [
         f"audit bundle penguins-1-audit.json of penguins@1: ok ({len(records)} records checked, "
-        f"{signed} signed by allowed signers, {len(records) - signed} legacy)")
+        f"{signed} signed by allowed signers, {len(records) - signed} legacy)",
+        f"evidence: {sections} sections signed at export by pipeline; bound to signed content: "
+        f"training (model signature), data ({bundled['version']['dataset_version_id']})"]
