@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import shutil
 import sys
@@ -19,6 +18,7 @@ from statistics import fmean, median, quantiles
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks.homes import add_home_options, existing_home  # noqa: E402
+from benchmarks.targets import Target, finish, machine, percentiles  # noqa: E402
 from pipeline.paths import LedgerPaths  # noqa: E402
 from pipeline.serving import Predictor  # noqa: E402
 from pipeline.serving.capture import read_lines  # noqa: E402
@@ -59,13 +59,6 @@ def _direct(predictor):
         return {k: v.numpy() for k, v in signature(examples=serialized).items()}
 
     return call
-
-
-def _percentiles(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3  # noqa: E731
-    return {"p50_ms": round(pick(0.5), 4), "p99_ms": round(pick(0.99), 4),
-            "mean_ms": round(fmean(ordered) * 1e3, 4)}
 
 
 def _spread(ratios: list[float]) -> dict:
@@ -119,7 +112,7 @@ def latency(predictor, rounds: int, per_round: int) -> dict:
     predictor.capture.flush()
     drain = time.perf_counter() - started
     thread_cpu = None if thread_cpu is None else _capture_thread_cpu(predictor) - thread_cpu
-    report = {"per_path": {name: _percentiles([x for s in per_round_samples for x in s[name]])
+    report = {"per_path": {name: percentiles([x for s in per_round_samples for x in s[name]], 4)
                            for name in paths},
               "receipts_and_capture_p50": _spread([
                   (median(s[FULL]) - median(s[BARE])) / median(s[DIRECT])
@@ -171,19 +164,22 @@ def run(home: str, identifier: str, rounds: int, per_round: int, batch_sizes: li
         report["captured_lines"] = sum(1 for f in predictor.capture.files for _ in read_lines(f))
     finally:
         shutil.rmtree(paths.home, ignore_errors=True)
-    report["machine"] = {"cpus": os.cpu_count(),
-                         "loadavg_before": [round(x, 2) for x in load_before],
-                         "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
-    lat = report["latency"]
-    p50 = lat["receipts_and_capture_p50"]["median"]
-    amortized = (lat["receipts_and_capture_amortized"] or {}).get("median")  # None: not measured
-    report["targets"] = {
-        f"predictor p50 <= {TARGET_P50_MS} ms": lat["per_path"][FULL]["p50_ms"] <= TARGET_P50_MS,
-        f"receipts+capture p50 <= {TARGET_OVERHEAD:.0%} of direct": p50 <= TARGET_OVERHEAD,
-        f"receipts+capture amortized <= {TARGET_OVERHEAD:.0%} of direct":
-            amortized is not None and amortized <= TARGET_OVERHEAD,
-    }
+    report["machine"] = machine(load_before)
     return report
+
+
+def targets(report: dict) -> list[Target]:
+    """The Predictor's targets: its p50, and what receipts and capture add over a direct call."""
+    latency = report["latency"]
+    amortized = (latency["receipts_and_capture_amortized"] or {}).get("median")  # None: unknown
+    return [
+        Target("Predictor p50 (receipts and capture on)",
+               latency["per_path"][FULL]["p50_ms"], TARGET_P50_MS, "ms"),
+        Target("receipts+capture p50, fraction of a direct call",
+               latency["receipts_and_capture_p50"]["median"], TARGET_OVERHEAD, ""),
+        Target("receipts+capture amortized (capture thread included), fraction of a direct call",
+               amortized, TARGET_OVERHEAD, ""),
+    ]
 
 
 def main(argv=None) -> int:
@@ -201,8 +197,7 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.batch_sizes.split(",")]
     report = run(home, args.model, args.rounds, args.per_round, sizes, args.seconds,
                  signed=not args.unsigned)
-    print(json.dumps(report, indent=2))
-    return 0 if all(report["targets"].values()) else 1
+    return finish(report, targets(report))
 
 
 if __name__ == "__main__":

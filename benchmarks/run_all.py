@@ -18,6 +18,7 @@ BENCHMARKS = {
     "infra_validator": ["benchmarks.bench_infra_validator"],
     "digest": ["benchmarks.bench_digest"],
     "predict": ["benchmarks.bench_predict"],  # needs a pushed model: `make run` first
+    "serve": ["benchmarks.bench_serve"],  # the same
 }
 
 

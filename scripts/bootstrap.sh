@@ -13,8 +13,11 @@ fi
 "$VENV/bin/python" -m pip --version >/dev/null
 
 # uv installs the ~250 pinned packages in about a minute; plain pip takes about four.
+# --compile-bytecode: uv (unlike pip) writes no .pyc by default, and with PYTHONDONTWRITEBYTECODE
+# set none is ever cached: every process then compiles TensorFlow's sources again, which doubled
+# `ledger serve`'s start-up (docs/performance.md).
 if "$VENV/bin/python" -m pip install -q 'uv==0.13.9' 2>/dev/null; then
-    "$VENV/bin/uv" pip install --python "$VENV/bin/python" -r requirements.lock
+    "$VENV/bin/uv" pip install --python "$VENV/bin/python" --compile-bytecode -r requirements.lock
     "$VENV/bin/uv" pip install --python "$VENV/bin/python" --no-deps -e .
 else
     "$VENV/bin/python" -m pip install -r requirements.lock

@@ -249,11 +249,10 @@ def test_a_busy_port_fails_at_once_naming_it(server, served_home, ledger_argv, s
                                                         + before.children_system)
     assert done.returncode == 1
     assert f"port {server.port} on 127.0.0.1 is already in use" in done.stderr
-    # Before any model or TensorFlow loads: well under a second of CPU; the wall clock too
-    # unless other jobs hold the cores.
-    # The 1 s target is measured by benchmarks/bench_serve.py; here only "no model load first"
-    # (a load takes several seconds of CPU) is asserted, with room for a busy CI machine.
-    assert cpu < 2.0 and elapsed < 5.0, (cpu, elapsed)
+    # Bound before the registry, signing or TensorFlow import (tests/serving/
+    # test_serving_imports.py): about 0.3 s of CPU. The 1 s wall target is measured by
+    # benchmarks/bench_serve.py; here with room for a busy CI machine.
+    assert cpu < 1.0 and elapsed < 5.0, (cpu, elapsed)
 
 
 def test_sigterm_flushes_every_capture_and_completes_the_serving_execution(
