@@ -1,6 +1,7 @@
 """What a benchmark ends with: percentiles, the machine's load, and each target PASS or FAIL."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -45,9 +46,19 @@ def uptime() -> str:
         return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def bytecode_compiled(package: str = "tensorflow") -> bool | None:
+    """Whether `package` has its .pyc: without them (uv installs none unless asked) every
+    process compiles TensorFlow's sources again, which doubles a server's start-up."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
+        return None
+    return os.path.exists(importlib.util.cache_from_source(spec.origin))
+
+
 def machine(load_before: tuple[float, ...]) -> dict:
     return {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in os.getloadavg()], "uptime": uptime()}
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()], "uptime": uptime(),
+            "tensorflow_bytecode": bytecode_compiled()}
 
 
 def finish(report: dict, targets: list[Target]) -> int:
@@ -56,6 +67,10 @@ def finish(report: dict, targets: list[Target]) -> int:
     report["targets"] = {t.name: {"measured": t.measured, "limit": t.limit, "unit": t.unit,
                                   "passed": t.passed} for t in targets}
     print(json.dumps(report, indent=2), flush=True)
-    print("\n".join([f"uptime: {report.get('machine', {}).get('uptime') or uptime()}",
-                     *(t.line() for t in targets)]), file=sys.stderr, flush=True)
+    about = report.get("machine", {})
+    lines = [f"uptime: {about.get('uptime') or uptime()}"]
+    if about.get("tensorflow_bytecode") is False:
+        lines.append("note: TensorFlow has no .pyc here (start-up figures include compiling "
+                     "it): scripts/bootstrap.sh compiles them")
+    print("\n".join([*lines, *(t.line() for t in targets)]), file=sys.stderr, flush=True)
     return 0 if all(t.passed for t in targets) else 1
