@@ -96,6 +96,22 @@ def ledger():
 
 
 @pytest.fixture(scope="session")
+def invoke():
+    """invoke(*args) -> CompletedProcess of the same CLI run in this process (click's runner):
+    for what a command prints and refuses; `ledger` covers what only a real process shows."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        result = CliRunner().invoke(cli, list(args), prog_name="ledger", catch_exceptions=False)
+        return subprocess.CompletedProcess(["ledger", *args], result.exit_code, result.stdout,
+                                           result.stderr)
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def synthetic():
     """build(store, runs, models, runs_per_dataset, root, kfp=False) from the benchmark tool."""
     path = os.path.join(PROJECT_ROOT, "benchmarks", "make_synthetic_store.py")

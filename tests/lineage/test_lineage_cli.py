@@ -1,4 +1,5 @@
-"""The lineage commands as whole processes: outputs on the shared store, and every refusal."""
+"""The lineage commands: outputs on the shared store and every refusal, through the CLI in this
+process; as whole processes (one line on stderr, nothing else) one of each kind."""
 
 from __future__ import annotations
 
@@ -17,26 +18,26 @@ def _refused(result, fragment: str) -> None:
 
 
 @pytest.mark.pipeline
-def test_trace_prints_text_json_and_dot(ledger, shared_runs, penguins_csv_sha256, mlmd):
+def test_trace_prints_text_json_and_dot(ledger, invoke, shared_runs, penguins_csv_sha256, mlmd):
     home = ("--home", shared_runs.home)
-    text = ledger(*home, "trace", "penguins@1")
+    text = ledger(*home, "trace", "penguins@1")  # the installed console script, start to end
     assert text.returncode == 0, text.stderr
     assert penguins_csv_sha256 in text.stdout and "approved by" in text.stdout
-    data = json.loads(ledger(*home, "trace", "penguins@1", "--json").stdout)
+    data = json.loads(invoke(*home, "trace", "penguins@1", "--json").stdout)
     assert data["version"]["artifact_id"] == mlmd.artifact("ModelVersion", "penguins@1").id
-    dot = ledger(*home, "trace", "penguins@1", "--dot").stdout
+    dot = invoke(*home, "trace", "penguins@1", "--dot").stdout
     assert dot.startswith("digraph") and f'"artifact:{data["version"]["artifact_id"]}"' in dot
 
 
 @pytest.mark.pipeline
-def test_impact_as_of_and_diff_print_json(ledger, shared_runs, penguins_csv_sha256):
+def test_impact_as_of_and_diff_print_json(invoke, shared_runs, penguins_csv_sha256):
     home = ("--home", shared_runs.home)
-    impact = json.loads(ledger(*home, "impact", penguins_csv_sha256, "--json").stdout)
+    impact = json.loads(invoke(*home, "impact", penguins_csv_sha256, "--json").stdout)
     assert [v["identifier"] for v in impact["versions"]] == ["penguins@1", "penguins@2"]
     as_of = json.loads(
-        ledger(*home, "as-of", "penguins", "2999-01-01T00:00:00Z", "--json").stdout)
+        invoke(*home, "as-of", "penguins", "2999-01-01T00:00:00Z", "--json").stdout)
     assert as_of["version"]["version"] == 2
-    diff = json.loads(ledger(*home, "diff", "penguins@1", "penguins@2", "--json").stdout)
+    diff = json.loads(invoke(*home, "diff", "penguins@1", "penguins@2", "--json").stdout)
     assert {r["field"] for r in diff["rows"]} >= {"digest.model", "dataset_version_id"}
 
 
@@ -51,8 +52,8 @@ def test_impact_as_of_and_diff_print_json(ledger, shared_runs, penguins_csv_sha2
     (("as-of", "nosuch", "2026-01-01T00:00:00Z"), "no model named 'nosuch'"),
     (("diff", "penguins@1", "penguins@7"), "penguins has no version 7"),
 ])
-def test_unknown_targets_are_refused_in_one_line(ledger, shared_runs, args, fragment):
-    _refused(ledger("--home", shared_runs.home, *args), fragment)
+def test_unknown_targets_are_refused_in_one_line(invoke, shared_runs, args, fragment):
+    _refused(invoke("--home", shared_runs.home, *args), fragment)
 
 
 @pytest.mark.parametrize("command", [("trace", "penguins@1"), ("impact", "dsv-0123456789abcdef"),
@@ -65,11 +66,11 @@ def test_a_missing_store_is_refused_and_not_created(ledger, tmp_path, command):
     assert not home.exists() and not out.exists()
 
 
-def test_an_empty_store_is_refused(ledger, tmp_path):
+def test_an_empty_store_is_refused(ledger, invoke, tmp_path):
     path = tmp_path / "metadata.sqlite"
     open_store(sqlite_spec(str(path)))  # a store with MLMD's tables and nothing in them
     _refused(ledger("--home", str(tmp_path), "trace", "penguins@1"), "MLMD store is empty")
-    _refused(ledger("--metadata", sqlite_spec(str(path)), "impact", "ab" * 32), "is empty")
+    _refused(invoke("--metadata", sqlite_spec(str(path)), "impact", "ab" * 32), "is empty")
 
 
 def _usage_error(result, fragment: str) -> None:
@@ -88,5 +89,5 @@ def test_a_malformed_connection_spec_is_refused(ledger):
     (("diff", "penguins@1", "penguins"), "expected MODEL@VERSION or MODEL@ALIAS"),
     (("as-of", "penguins@1", "2026-01-01"), "'penguins@1': expected MODEL"),
 ])
-def test_identifiers_outside_a_commands_forms_are_usage_errors(ledger, tmp_path, args, fragment):
-    _usage_error(ledger("--home", str(tmp_path), *args), fragment)
+def test_identifiers_outside_a_commands_forms_are_usage_errors(invoke, tmp_path, args, fragment):
+    _usage_error(invoke("--home", str(tmp_path), *args), fragment)
