@@ -36,8 +36,16 @@ def _upstream_of_pushed_model(paths: LedgerPaths):
     return by_type
 
 
+def _dataset_version(paths: LedgerPaths):
+    """The penguins pipeline's first DatasetVersion (the shared store also holds other datasets)."""
+    store = open_store(sqlite_spec(paths.metadata_path))
+    return min((v for v in store.get_artifacts_by_type("DatasetVersion")
+                if "/ledger-penguins/" in v.properties["examples_uri"].string_value),
+               key=lambda v: v.id)
+
+
 def _dataset_version_id(paths: LedgerPaths) -> str:
-    """The penguins pipeline's dataset version (the shared store also holds other datasets)."""
+    """The penguins pipeline's dataset version id: one, however many runs the store holds."""
     store = open_store(sqlite_spec(paths.metadata_path))
     ids = {v.properties["dataset_version_id"].string_value
            for v in store.get_artifacts_by_type("DatasetVersion")
@@ -76,13 +84,21 @@ def test_same_bytes_in_another_store_give_the_same_id(first_run, penguin_home, g
     assert _dataset_version_id(governed_home) == _dataset_version_id(penguin_home)
 
 
-def test_one_changed_value_gives_a_new_id(first_run, penguin_home, tmp_path, pipeline_runner):
+def test_one_changed_value_gives_a_new_id(first_run, penguin_home, tmp_path):
+    """The pipeline's ingestion nodes alone (the id is made before training) on the CSV with
+    one value changed: same schema as the shared run, so only the bytes can change the id."""
+    from tests.support.ingestion import run_ingestion
+
     os.makedirs(tmp_path / "data" / "penguins")
     lines = open(CSV).read().splitlines()
     lines[1] = lines[1].replace("39.1", "39.2")
     (tmp_path / "data" / "penguins" / "penguins.csv").write_text("\n".join(lines) + "\n")
     shutil.copy(os.path.join(PROJECT_ROOT, "data", "penguins.yaml"), tmp_path / "data")
     paths = LedgerPaths(str(tmp_path / "home"))
-    run = pipeline_runner(load_dataset_config(str(tmp_path / "data" / "penguins.yaml")), paths)
-    assert run.error is None, run.error
-    assert _dataset_version_id(paths) != _dataset_version_id(penguin_home)
+    changed = run_ingestion(load_dataset_config(str(tmp_path / "data" / "penguins.yaml")),
+                            "ledger-penguins", os.path.join(paths.pipeline_root, "ledger-penguins"),
+                            paths.metadata_path)
+    shared = _dataset_version(penguin_home)
+    assert changed["schema_digest"] == shared.properties["schema_digest"].string_value
+    assert changed["source_sha256"] != shared.properties["source_sha256"].string_value
+    assert changed["dataset_version_id"] != _dataset_version_id(penguin_home)

@@ -28,24 +28,11 @@ MULTI_PROCESSING = ["--direct_running_mode=multi_processing", "--direct_num_work
 
 def _ingest(data_dir: str, home: str, beam_args: list[str]) -> dict:
     """Runs RawData..DataLineage on data_dir's config; returns the DatasetVersion's properties."""
-    from ml_metadata.metadata_store import metadata_store
-    from tfx.orchestration import metadata, pipeline
-    from tfx.orchestration.local.local_dag_runner import LocalDagRunner
-
-    from components.data_lineage.lineage import recorded_properties
-    from pipeline.pipeline import data_components
+    from tests.support.ingestion import run_ingestion
 
     dataset = load_dataset_config(os.path.join(data_dir, "dataset.yaml"))
-    connection = metadata.sqlite_metadata_connection_config(os.path.join(home, "mlmd.sqlite"))
-    LocalDagRunner().run(pipeline.Pipeline(
-        pipeline_name="dataset-id", pipeline_root=os.path.join(home, "root"),
-        components=data_components(
-            dataset, dataset.data_dir, recorded_properties(dataset.data_dir, dataset.file_pattern),
-            with_transform=False),
-        metadata_connection_config=connection, beam_pipeline_args=beam_args))
-    [version] = metadata_store.MetadataStore(connection).get_artifacts_by_type("DatasetVersion")
-    return {name: getattr(value, value.WhichOneof("value"))
-            for name, value in version.properties.items()}
+    return run_ingestion(dataset, "dataset-id", os.path.join(home, "root"),
+                         os.path.join(home, "mlmd.sqlite"), beam_args)
 
 
 class _LogWriter(threading.Thread):
