@@ -5,6 +5,7 @@ import csv
 import os
 import random
 import shutil
+import sys
 from dataclasses import dataclass, field
 
 import pytest
@@ -60,11 +61,43 @@ def penguin_home(tmp_path_factory) -> LedgerPaths:
     return LedgerPaths(str(tmp_path_factory.mktemp("ledger-home")))
 
 
+@dataclass(frozen=True)
+class NewcomerRun:
+    """`make run` on an empty home, then `ledger run --quiet`, with the home's run logs after
+    each (tests/pipeline/test_run_output.py asserts what they print)."""
+
+    make_run: object  # subprocess.CompletedProcess
+    logs_after_make_run: list
+    quiet_rerun: object
+    logs_after_quiet_rerun: list
+
+
 @pytest.fixture(scope="session")
-def first_run(penguins, penguin_home, tmp_path_factory) -> Run:
-    run = run_pipeline(penguins, penguin_home)
+def newcomer_run(penguin_home) -> NewcomerRun:
+    """The session's first pipeline run, as README tells a newcomer to start it: `make run`
+    into the shared home (the default dataset, 200 steps, auto approval, as first_run wants),
+    then `ledger run --quiet`, before anything else writes there (it must be reused)."""
+    from tests.support.newcomer import MAKE_RUN, run_as_newcomer
+
+    home, logs = penguin_home.home, penguin_home.logs_root
+    made = run_as_newcomer(MAKE_RUN.split(), home)
+    after_make = sorted(os.listdir(logs)) if os.path.isdir(logs) else []
+    ledger = os.path.join(os.path.dirname(sys.executable), "ledger")
+    quiet = run_as_newcomer([ledger, "run", "--quiet"], home) if made.returncode == 0 else None
+    return NewcomerRun(made, after_make, quiet, sorted(os.listdir(logs)) if quiet else [])
+
+
+@pytest.fixture(scope="session")
+def first_run(newcomer_run, penguins, penguin_home, tmp_path_factory) -> Run:
+    """The penguins run `make run` made; its summary as run_local reports an unchanged run."""
+    made = newcomer_run.make_run
+    assert made.returncode == 0, f"`make run` failed:\n{made.stdout[-2000:]}{made.stderr[-3000:]}"
+    run = run_pipeline(penguins, penguin_home, approval_mode="auto")  # `ledger run`'s options
     if run.error:
         raise run.error
+    assert run.summary.reused_from and not run.executions_added, (
+        "run_local did not reuse the run `make run` made: the options differ")
+    run.executions_added, run.executions_before = run.executions_before, set()
     # Later fixtures add runs to penguin_home; this copy stays as the first run left it.
     run.home_copy = str(tmp_path_factory.mktemp("first-run") / "home")
     shutil.copytree(penguin_home.home, run.home_copy)
