@@ -72,6 +72,11 @@ class LedgerGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             module, function = COMMANDS[cmd_name].split(":")
             self.add_command(getattr(importlib.import_module(module), function), cmd_name)
+        elif cmd_name not in self.commands:
+            # A command a module lists but COMMANDS does not (yet): found the slow way.
+            for module in sorted({target.split(":")[0] for target in COMMANDS.values()}):
+                for command in importlib.import_module(module).COMMANDS:
+                    self.commands.setdefault(command.name, command)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx, formatter):
