@@ -64,7 +64,7 @@ def impact(store, target: str) -> Impact:
     matched = start_artifacts(store, target)
     ids = {a.id for a in matched}
     found = subgraph.collect(store, ids, subgraph.DOWNSTREAM, DOWNSTREAM_HOPS)
-    graph = subgraph.graph_of(store, found)
+    graph = subgraph.graph_of(found)
     return Impact(
         target=target,
         matched=[n for n in graph.nodes if n.kind == "artifact" and n.id in ids],

@@ -1,4 +1,4 @@
-"""MLMD get_lineage_subgraph queries, pruned to what a model was built from, as LineageGraphs."""
+"""Lineage walks over MLMD events, pruned to what a model was built from, as LineageGraphs."""
 
 from __future__ import annotations
 
@@ -13,10 +13,6 @@ from .records import Edge, LineageGraph
 
 UPSTREAM = pb.LineageSubgraphQueryOptions.UPSTREAM
 DOWNSTREAM = pb.LineageSubgraphQueryOptions.DOWNSTREAM
-MAX_STARTING_NODES = 100  # MLMD refuses more starting nodes per query
-# Contexts are left out: on a store of 10,000 runs fetching them (every execution shares the
-# pipeline context) costs more than the whole rest of a trace.
-_MASK = ["artifacts", "executions", "events"]
 # A baseline is what a model was compared with, not what it was built from: following it would
 # make every later model part of an earlier one's lineage.
 NOT_LINEAGE_KEYS = frozenset({"baseline_model"})
@@ -53,72 +49,71 @@ def _is_lineage(event: pb.Event) -> bool:
     return not keys or not set(keys) <= NOT_LINEAGE_KEYS
 
 
-def _options(ids, direction, hops) -> pb.LineageSubgraphQueryOptions:
-    # No ending-node filters: MLMD evaluates them over the whole store (8 ms of a 12 ms query at
-    # 10,000 runs); cached reruns and re-imports are pruned below instead.
-    options = pb.LineageSubgraphQueryOptions(max_num_hops=hops, direction=direction)
-    options.starting_artifacts.filter_query = f"id IN ({', '.join(map(str, ids))})"
-    return options
-
-
 def collect(store, artifact_ids, direction, hops: int, stop_at=()) -> Collected:
-    """Query MLMD from `artifact_ids`, keep what is reachable along real lineage edges."""
-    # Not followed: baseline edges, cached executions, producers of `stop_at` artifact types.
-    found, ids = Collected(), sorted(set(artifact_ids))
-    for start in range(0, len(ids), MAX_STARTING_NODES):
-        graph = store.get_lineage_subgraph(
-            _options(ids[start : start + MAX_STARTING_NODES], direction, hops), _MASK)
-        found.artifacts.update((a.id, a) for a in graph.artifacts)
-        found.executions.update((e.id, e) for e in graph.executions)
-        found.events.extend(graph.events)
-    found.kept_artifacts, found.kept_executions = _reachable(found, set(ids), direction, stop_at)
+    """Walk `hops` event hops from `artifact_ids` along real lineage edges.
+
+    Not followed: baseline edges, cached executions (they repeat the events of the one they
+    reused), producers of `stop_at` artifact types (e.g. RawData: every later run that
+    re-imported it is not its origin). Each step is an index lookup by id: MLMD's
+    get_lineage_subgraph parses a filter query for its starting nodes, a fixed 5-8 ms that was
+    most of a trace."""
+    found, stop_at = Collected(), set(stop_at)
+    frontier = _add_artifacts(store, found, set(artifact_ids))
+    while frontier and hops > 0:
+        follow = [a for a in frontier if direction == DOWNSTREAM
+                  or short_type(found.artifacts[a].type) not in stop_at]
+        reached = {e.execution_id for e in _events_by_artifacts(store, follow)
+                   if _leads_to_execution(e, direction)} - set(found.executions)
+        executions = [e for e in (store.get_executions_by_id(sorted(reached)) if reached else [])
+                      if e.last_known_state != _CACHED]
+        found.executions.update((e.id, e) for e in executions)
+        events = (store.get_events_by_execution_ids(sorted(e.id for e in executions))
+                  if executions else [])
+        found.events.extend(events)
+        if hops == 1:
+            break
+        frontier = _add_artifacts(store, found, {
+            e.artifact_id for e in events if _leads_to_artifact(e, direction)})
+        hops -= 2
+    found.kept_artifacts, found.kept_executions = set(found.artifacts), set(found.executions)
     return found
 
 
-def _adjacency(found: Collected, direction, stop_at) -> tuple[dict, dict]:
-    to_execution, to_artifact = {}, {}
-    for event in found.events:
-        execution = found.executions.get(event.execution_id)
-        artifact = found.artifacts.get(event.artifact_id)
-        # A cached execution only repeats the events of the one it reused.
-        if execution is None or artifact is None or execution.last_known_state == _CACHED:
-            continue
-        if event.type in _INPUTS and _is_lineage(event):
-            consumed = True
-        elif event.type in _OUTPUTS:
-            consumed = False
-        else:
-            continue
-        # Downstream an artifact leads to the executions that read it; upstream, to its producer.
-        if consumed == (direction == DOWNSTREAM):
-            if not consumed and short_type(artifact.type) in stop_at:
-                continue  # e.g. RawData: every later run that re-imported it is not its origin
-            to_execution.setdefault(event.artifact_id, set()).add(event.execution_id)
-        else:
-            to_artifact.setdefault(event.execution_id, set()).add(event.artifact_id)
-    return to_execution, to_artifact
+def _events_by_artifacts(store, ids) -> list:
+    return store.get_events_by_artifact_ids(sorted(ids)) if ids else []
 
 
-def _reachable(found: Collected, starts: set, direction, stop_at) -> tuple[set, set]:
-    to_execution, to_artifact = _adjacency(found, direction, set(stop_at))
-    artifacts, executions, frontier = set(starts), set(), set(starts)
-    while frontier:
-        reached = {e for a in frontier for e in to_execution.get(a, ())} - executions
-        executions |= reached
-        frontier = {a for e in reached for a in to_artifact.get(e, ())} - artifacts
-        artifacts |= frontier
-    return artifacts & set(found.artifacts), executions
+def _add_artifacts(store, found: Collected, ids: set) -> set:
+    """Fetch the artifacts of `ids` not seen yet; returns the new ids."""
+    new = ids - set(found.artifacts)
+    if new:
+        found.artifacts.update((a.id, a) for a in store.get_artifacts_by_id(sorted(new)))
+    return new & set(found.artifacts)
 
 
-def graph_of(store, *parts: Collected) -> LineageGraph:
+def _leads_to_execution(event: pb.Event, direction) -> bool:
+    """Upstream an artifact leads to its producer; downstream to the executions that read it."""
+    if direction == DOWNSTREAM:
+        return event.type in _INPUTS and _is_lineage(event)
+    return event.type in _OUTPUTS
+
+
+def _leads_to_artifact(event: pb.Event, direction) -> bool:
+    """Upstream an execution leads to what it read; downstream to what it wrote."""
+    if direction == DOWNSTREAM:
+        return event.type in _OUTPUTS
+    return event.type in _INPUTS and _is_lineage(event)
+
+
+def graph_of(*parts: Collected) -> LineageGraph:
     """One LineageGraph of the kept nodes of `parts` and every event between them."""
     artifacts, executions = {}, {}
     for part in parts:
         artifacts.update((i, part.artifacts[i]) for i in part.kept_artifacts)
         executions.update((i, part.executions[i]) for i in part.kept_executions)
-    # The subgraph query returns only the events it walked, and a hop limit can stop it one
-    # event short (a transition reading the ModelVersion another transition wrote).
-    events = store.get_events_by_execution_ids(sorted(executions)) if executions else []
+    # Every event of every kept execution was fetched by the walk, including those a hop limit
+    # stopped it from following (a transition reading the ModelVersion another one wrote).
+    events = [e for part in parts for e in part.events]
     nodes = [artifact_node(artifacts[i]) for i in sorted(artifacts)]
     nodes += [execution_node(executions[i]) for i in sorted(executions)]
     return LineageGraph(nodes=nodes, edges=_edges(events, artifacts, executions))

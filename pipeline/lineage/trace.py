@@ -29,7 +29,7 @@ def trace_version(store, info: VersionInfo) -> Trace:
     starts = [i for i in (info.artifact_id, info.model_artifact_id) if i]
     up = subgraph.collect(store, starts, subgraph.UPSTREAM, UPSTREAM_HOPS, stop_at={RAW_DATA})
     around = subgraph.collect(store, [info.model_artifact_id], subgraph.DOWNSTREAM, AROUND_HOPS)
-    graph = subgraph.graph_of(store, up, around)
+    graph = subgraph.graph_of(up, around)
     return Trace(
         version=info,
         data=data_provenance(graph, info.dataset_version_id),
