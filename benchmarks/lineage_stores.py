@@ -30,21 +30,30 @@ def sqlite_store(directory: str, runs: int) -> tuple[str, dict]:
     return sqlite_spec(path), made
 
 
+def _grant(server, name: str) -> None:
+    server.sql(f"GRANT ALL ON `{name}`.* TO '{server.user}'@'127.0.0.1'; "
+               f"GRANT ALL ON `{name}`.* TO '{server.user}'@'localhost';")
+
+
 def mariadb_store(server, directory: str, runs: int) -> tuple[dict, dict]:
     """(spec, how it was made) of the MariaDB database of `runs` runs, made if missing."""
     name = f"synthetic_{runs}"
-    exists = server.sql(f"SHOW DATABASES LIKE '{name}'").strip() == name
     made = {"backend": "mariadb"}
-    if exists:
+    if server.sql(f"SHOW DATABASES LIKE '{name}'").strip() == name:
+        _grant(server, name)
         return server.database_spec(name), made
-    spec = server.create_database(name)
     started = time.perf_counter()
     if runs <= MARIADB_WRITTEN_UP_TO:
+        spec = server.create_database(name)
         build(open_store(spec), runs, MODELS, RUNS_PER_DATASET, "/synthetic")
         made["written"] = "through MLMD"
     else:
-        open_store(spec)  # MLMD creates its schema; the rows come from the SQLite store
-        copy(os.path.join(directory, f"synthetic-{runs}.sqlite"), server.socket_path, name)
+        sqlite_store(directory, runs)  # generated first if missing
+        staging = f"{name}_loading"
+        open_store(server.create_database(staging))  # MLMD creates its schema there
+        copy(os.path.join(directory, f"synthetic-{runs}.sqlite"), server.socket_path, staging, name)
+        _grant(server, name)
+        spec = server.database_spec(name)
         made["written"] = "bulk copy of the SQLite store"
     made["generate_s"] = round(time.perf_counter() - started, 1)
     return spec, made

@@ -41,6 +41,7 @@ class MariaDB:
     port: int = field(default_factory=free_port)
     user: str = "ledger"
     password: str = "ledger-test-pw"
+    options: tuple[str, ...] = ()  # extra server flags, e.g. a benchmark's bigger buffer pool
     process: subprocess.Popen | None = None
 
     @property
@@ -62,7 +63,7 @@ class MariaDB:
             [_find(MARIADBD_CANDIDATES), "--no-defaults", f"--datadir={datadir}",
              f"--socket={self.socket_path}", f"--port={self.port}", "--bind-address=127.0.0.1",
              f"--pid-file={os.path.join(self.root, 'mysqld.pid')}", "--skip-log-bin",
-             "--innodb-buffer-pool-size=64M", "--max-connections=200", *user_args],
+             "--innodb-buffer-pool-size=64M", "--max-connections=200", *self.options, *user_args],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
