@@ -13,8 +13,7 @@ from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
 from pipeline.commands.identifiers import MODEL, TRACE_TARGET, VERSION
 from pipeline.lineage import LineageError, LineageGraph, dot, text
-from pipeline.lineage.api import Lineage
-from pipeline.lineage.report import report_html
+from pipeline.lineage.api import Lineage, names_receipt
 from pipeline.signing.allowed_signers import AllowedSigners
 
 _handled = one_line_errors(LineageError, KeyError)
@@ -59,11 +58,12 @@ def trace_command(target, as_json, as_dot):
     """Trace TARGET upstream to its data and code: MODEL@VERSION, MODEL@production, a
     prediction id (MODEL@VERSION:HEX) or a receipt JSON file (its signature is verified first);
     a prediction shows its captured inputs and outputs."""
-    from pipeline.serving.receipt_checks import ReceiptTrust
+    lineage, verified = _open()[0], None
+    if names_receipt(str(target)):  # receipt checks load only when a receipt is traced
+        from pipeline.serving.receipt_checks import ReceiptTrust
 
-    lineage = _open()[0]
-    lineage.receipt_trust = ReceiptTrust.of(context.settings())
-    verified = lineage.verified_receipt(str(target))
+        lineage.receipt_trust = ReceiptTrust.of(context.settings())
+        verified = lineage.verified_receipt(str(target))
     if verified is None:
         found = lineage.trace(str(target))
         return _emit(found, as_json, as_dot, text.trace_text, found.graph,
@@ -118,6 +118,8 @@ def diff_command(a, b, as_json, as_dot):
               help="HTML file to write.")
 def report_command(target, out):
     """Write a self-contained HTML page of TARGET's lineage: the graph and every node's facts."""
+    from pipeline.lineage.report import report_html  # the SVG layout: only this command
+
     lineage, spec = _open()
     found = lineage.trace(str(target))
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

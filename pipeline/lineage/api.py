@@ -14,9 +14,6 @@ from pipeline.paths import LedgerPaths
 from pipeline.registry import StoreMissingError, Transition, VersionInfo
 from pipeline.registry.reader import RegistryReader
 
-from . import diff as diff_module
-from . import impact as impact_module
-from . import timeline
 from . import trace as trace_module
 from .errors import EmptyStoreError, LineageError
 from .records import AsOf, Impact, Trace, VersionDiff
@@ -60,11 +57,11 @@ class Lineage:
     def verified_receipt(self, target: str):
         """The VerifiedReceipt behind a prediction id or receipt file, or None for other targets;
         a receipt that fails verification raises LineageError naming why."""
+        if not names_receipt(target):
+            return None
+        is_file = os.path.isfile(target)
         from pipeline.serving import receipt_checks, receipts  # no TF: plain Python
 
-        is_file = os.path.isfile(target)
-        if not is_file and not PREDICTION_ID.fullmatch(target.strip()):
-            return None
         try:
             if is_file:
                 receipt, outputs = _single_receipt(target, receipts)
@@ -119,7 +116,9 @@ class Lineage:
 
     def impact(self, target: str) -> Impact:
         """Models, versions, deployments and captures downstream of a dsv-... id or SHA-256."""
-        return impact_module.impact(self.store, target)
+        from . import impact
+
+        return impact.impact(self.store, target)
 
     def history(self, model_name: str, version: int | None = None) -> list[Transition]:
         """The registry's governance-log records of a model (or one version)."""
@@ -127,11 +126,20 @@ class Lineage:
 
     def as_of(self, model_name: str, when) -> AsOf:
         """The version of `model_name` in production at `when` (ISO-8601 UTC or datetime)."""
+        from . import timeline
+
         return timeline.as_of(self.store, self.registry, model_name, when)
 
     def diff(self, a: str, b: str) -> VersionDiff:
         """Two versions (MODEL@VERSION or alias) side by side."""
-        return diff_module.diff_traces(self.trace(a), self.trace(b))
+        from . import diff
+
+        return diff.diff_traces(self.trace(a), self.trace(b))
+
+
+def names_receipt(target: str) -> bool:
+    """Whether a trace target is a prediction id or a receipt file, not a version."""
+    return os.path.isfile(target) or PREDICTION_ID.fullmatch(target.strip()) is not None
 
 
 def _single_receipt(path: str, receipts):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from google.protobuf import json_format
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import properties
@@ -41,6 +40,8 @@ def value_of(value: pb.Value):
     if kind is None:
         return None
     if kind == "struct_value":
+        from google.protobuf import json_format  # struct values are rare: load it on one
+
         return json_format.MessageToDict(value.struct_value)
     if kind == "proto_value":
         return value.proto_value.type_url

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pipeline import metadata
-from pipeline.signing.allowed_signers import AllowedSigners
 
-from . import (
-    aliases,
-    chain,
-    checkpoint,
-    deploy,
-    heads,
-    incremental,
-    listing,
-    log,
-    pushed,
-    queries,
-    schema,
-)
-from .checkpoint import Checkpoint
+from . import aliases, chain, heads, listing, log, queries, schema
 from .errors import GovernanceLogError, StoreMissingError, UnknownModelError
 from .records import LoadedVersion, ModelSummary, Transition, VerifyReport, VersionInfo
 from .trust import RecordStatus, Trust, record_status
+
+if TYPE_CHECKING:
+    from pipeline.signing.allowed_signers import AllowedSigners
+
+    from . import pushed
+    from .checkpoint import Checkpoint
+
+# Loading, pushing, verifying and checkpointing modules are imported where they are used: a
+# read such as `ledger trace MODEL@production` pays only for what resolves and reads versions.
 
 
 class RegistryReader:
@@ -59,6 +55,8 @@ class RegistryReader:
     @classmethod
     def from_settings(cls, settings, *, signer=None, must_exist: bool = True, model_keys=None):
         """A registry on the settings' store, checking against their allowed signers."""
+        from pipeline.signing.allowed_signers import AllowedSigners
+
         path = settings.allowed_signers_path
         explicit = not settings.uses_home_allowed_signers
         allowed = AllowedSigners.load(path) if explicit else AllowedSigners.load_or_empty(path)
@@ -79,6 +77,8 @@ class RegistryReader:
 
     def load_path(self, identifier: str) -> LoadedVersion:
         """Resolve `identifier` and re-verify every file of its pushed directory."""
+        from . import deploy
+
         return deploy.load_path(self, identifier)
 
     def models(self) -> list[ModelSummary]:
@@ -131,7 +131,7 @@ class RegistryReader:
 
     def resolve(self, identifier: str) -> VersionInfo:
         """'m@3', 'm@production', 'm@latest-approved' or 'm@latest' -> the version it names."""
-        return deploy.resolve(self, identifier)
+        return aliases.resolve(self, identifier)
 
     def history(self, model_name, version=None) -> list[Transition]:
         """The model's (or one version's) transitions in log order."""
@@ -144,11 +144,15 @@ class RegistryReader:
 
     def verify_pushed(self) -> list[pushed.PushedCheck]:
         """Every pushed version's files (manifest, digests) and model signature, re-checked."""
+        from . import pushed
+
         return pushed.check_pushed(self)
 
     def verify(self, checkpoint: Checkpoint | None = None, full: bool = False) -> VerifyReport:
         """Recompute every hash, link, seq, the anchor, the heads and (with a key) every HMAC;
         with a checkpoint, only what was appended since, unless `full`."""
+        from . import incremental
+
         if checkpoint is None:
             return log.verify(self.store, self.trust)
         # Without allowed signers nothing here can come out "verified": signed records fail and
@@ -169,6 +173,8 @@ class RegistryReader:
     def checkpoint(self, since: Checkpoint | None = None) -> Checkpoint:
         """The current head of the log as a checkpoint, once it verifies (incrementally from
         `since` when given); GovernanceLogError lists the problems otherwise."""
+        from . import checkpoint
+
         head = checkpoint.current(self.store, log.utc_now())
         report = self.verify(since)
         if not report.ok:
