@@ -38,9 +38,9 @@ class HeadTracker:
         if to_stage == stages.DEPLOYED:
             deploys.append(version)
 
-        def answer(kind: str, _head: Head) -> int:
+        def answer(kind: str, new: Head) -> int:
             if kind == "production":
-                return fallback.production(self.store, name, overrides, deploys)
+                return fallback.production(self.store, name, overrides, deploys, new.records)
             return fallback.latest_approved(self.store, name, version, overrides)
 
         new = heads.advance(head, fields, answer)

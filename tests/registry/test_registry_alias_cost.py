@@ -60,3 +60,22 @@ def test_alias_resolution_cost_does_not_grow_with_versions(stores, target):
     assert resolved_large == expected.get(target, "model-000@499 deployed")
     assert large == small, f"{target}: {len(small)} calls with 1 version, {len(large)} with 500"
     assert len(large) <= 5, large
+
+
+@pytest.mark.parametrize("alias", ["production", "latest_approved"])
+def test_retiring_the_alias_holder_reads_by_index_not_by_filter(stores, alias):
+    """A rollback of @499 (or a deprecation) finds @498 in a few index lookups, not the filter
+    query over every record of the model it used to be (~1 s at 100,000 runs)."""
+    from pipeline.registry import fallback, heads, stages
+
+    store = CountingStore(open_store(stores[500], must_exist=True))
+    head = heads.read(store, "model-000")
+    assert (head.production, head.latest_approved) == (499, 499)
+    if alias == "production":
+        found = fallback.production(store, "model-000", {499: stages.ROLLED_BACK}, [],
+                                    head.records)
+    else:
+        found = fallback.latest_approved(store, "model-000", 499, {499: stages.DEPRECATED})
+    assert found == 498
+    assert not {"get_executions", "get_artifacts"} & set(store.calls), store.calls
+    assert len(store.calls) <= 12, store.calls
