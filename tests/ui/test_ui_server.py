@@ -90,6 +90,9 @@ def test_audit_export_verifies_offline_and_tampering_is_caught(server, home, tmp
     assert done.returncode == 3, done.stdout + done.stderr
     assert (f"of model-000@2: ok ({records} records checked, 0 signed by allowed signers, "
             f"{records} legacy)") in done.stdout
+    # No service key in this home: the evidence went out unsigned, and verify says so.
+    assert "evidence: 12 sections NOT signed (no service key where it was exported)" in \
+        done.stdout
     bundle["governance_log"]["records"][1]["actor"] = "mallory"
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(bundle))
