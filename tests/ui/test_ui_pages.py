@@ -66,6 +66,10 @@ def test_pages_answer_and_unknown_names_are_404(synthetic):
     assert version.status_code == 200 and "model-000@2" in version.text
     compare = client.get("/compare", params={"a": "model-000@1", "b": "model-000@2"})
     assert compare.status_code == 200 and 'class="differs"' in compare.text
+    dataset_version_id = Registry.open(sqlite_spec(synthetic)).version(
+        "model-000", 2).dataset_version_id
+    dataset = client.get(f"/datasets/{dataset_version_id}")
+    assert dataset.status_code == 200 and f"Dataset version {dataset_version_id}" in dataset.text
     missing = client.get("/models/model-009")
     assert missing.status_code == 404 and "no model named" in missing.text
     assert client.get("/models/model-000/versions/99").status_code == 404

@@ -40,7 +40,7 @@ def dataset_page(store, dataset_version_id: str) -> DatasetPage:
     dataset = matched[0]
     found = subgraph.collect(store, [dataset.id], subgraph.UPSTREAM, DATASET_INPUT_HOPS)
     return DatasetPage(dataset_version_id, dataset.uri,
-                       dataset_evidence(subgraph.graph_of(store, found), dataset_version_id))
+                       dataset_evidence(subgraph.graph_of(found), dataset_version_id))
 
 
 def _captured(uris: list[str], limit: int) -> list[dict]:
