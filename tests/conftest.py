@@ -96,7 +96,8 @@ def first_run(newcomer_run, penguins, penguin_home, tmp_path_factory) -> Run:
     if run.error:
         raise run.error
     assert run.summary.reused_from and not run.executions_added, (
-        "run_local did not reuse the run `make run` made: the options differ")
+        "run_local did not reuse the run `make run` made: its run key differs (options, "
+        "code or git revision changed in between)")
     run.executions_added, run.executions_before = run.executions_before, set()
     # Later fixtures add runs to penguin_home; this copy stays as the first run left it.
     run.home_copy = str(tmp_path_factory.mktemp("first-run") / "home")
