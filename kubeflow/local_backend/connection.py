@@ -1,60 +1,18 @@
 """The backend's own MLMD connection: MySQL as on a cluster, with one clear error when it fails."""
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import socket
-import tempfile
 
+from pipeline.mysql_store import MetadataConnectionError
+from pipeline.mysql_store import open_mysql_store as _open_mysql
 
-class MetadataConnectionError(RuntimeError):
-    """MLMD on MySQL cannot be reached or refuses the credentials."""
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """MLMD's C++ layer logs a multi-line hint to fd 2 on a failed connect; the error raised
-    here says what happened, so that noise is kept off the terminal."""
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+__all__ = ["MetadataConnectionError", "open_mysql_store"]
 
 
 def open_mysql_store(spec: str | dict):
-    """An MLMD store for a `{"mysql": {...}}` spec; the password comes from `password_env`."""
-    from ml_metadata import metadata_store
-
-    from pipeline.metadata import connection_config
-
+    """An MLMD store for a `{"mysql": {...}}` spec: the backend records runs on MySQL only."""
     spec = json.loads(spec) if isinstance(spec, str) else spec
     if "mysql" not in spec:
         raise MetadataConnectionError(
             f"the backend's MLMD must be MySQL ({{\"mysql\": {{...}}}}), not {sorted(spec)}")
-    mysql = spec["mysql"]
-    host, port = mysql.get("host"), int(mysql.get("port", 3306))
-    where = (f"cannot connect to MLMD on MySQL at {host}:{port} "
-             f"(database {mysql.get('database')}, user {mysql.get('user', '')})")
-    variable = mysql.get("password_env")
-    if variable and variable not in os.environ:
-        raise MetadataConnectionError(f"{where}: the password variable {variable} is not set")
-    try:
-        socket.create_connection((host, port), timeout=10).close()
-    except OSError as err:
-        raise MetadataConnectionError(f"{where}: {err.strerror or err}") from None
-    # One attempt to log in: MLMD's own retries would take half a minute to say no.
-    probe = connection_config(spec)
-    probe.retry_options.max_num_retries = 0
-    try:
-        with _quiet_native_stderr():
-            metadata_store.MetadataStore(probe)
-    except Exception:  # noqa: BLE001 - MLMD says only "mysql_real_connect failed"
-        raise MetadataConnectionError(
-            f"{where}: the server refused the login (wrong user or password, or no access to "
-            "the database)") from None
-    return metadata_store.MetadataStore(connection_config(spec))
+    return _open_mysql(spec)
