@@ -7,7 +7,7 @@ every `ledger` command would otherwise pay before it runs.
 
 from __future__ import annotations
 
-import importlib
+from pipeline.lazy import lazy_exports
 
 _WHERE = {
     **dict.fromkeys(("DigestMismatchError", "GovernanceLogError", "IllegalTransitionError",
@@ -21,14 +21,4 @@ _WHERE = {
 
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

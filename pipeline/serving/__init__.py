@@ -6,7 +6,7 @@ before the registry (ml_metadata, gRPC) and the signing libraries are imported.
 
 from __future__ import annotations
 
-import importlib
+from pipeline.lazy import lazy_exports
 
 _WHERE = {
     "InstanceError": ".errors", "ReceiptError": ".errors", "ServingError": ".errors",
@@ -18,14 +18,4 @@ _WHERE = {
 
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
