@@ -4,8 +4,11 @@ on MariaDB: in-process and `ledger trace MODEL@production` as a whole process.
     python -m benchmarks.bench_lineage [--runs 1000 10000 100000] [--backend sqlite mariadb]
         [--keep benchmarks/results/lineage] [--mariadb-port 33061]
 
-Stores are generated once into --keep (git-ignored) and reused. Targets at 100,000 runs: see
-TARGETS. The whole-process figure is taken with Python's bytecode cache, as an installed CLI has.
+Stores are generated once into --keep (git-ignored) and reused; MariaDB's larger ones are bulk
+copies of the SQLite stores (lineage_stores.py). Prints the JSON results, then per back end a
+table of every figure per size with PASS/FAIL against TARGETS (issue 19, on the median), CPU
+times and the load average (lineage_report.py). The whole-process figure is taken with Python's
+bytecode cache, as an installed CLI has.
 """
 from __future__ import annotations
 
