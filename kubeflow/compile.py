@@ -45,6 +45,11 @@ class CompileOptions:
     signing_key_env: str = ""
     # Path, inside the pusher's pod, of a mounted ECDSA P-256 key; "" leaves pushes unsigned.
     model_signing_key: str = ""
+    # Paths, inside the approval and push pods, of the mounted Ed25519 service key and of the
+    # allowed-signers file listing it: the spec names them, the key never enters it. Both, or
+    # neither (records unsigned, as a spec compiled before keys).
+    service_key: str = ""
+    allowed_signers: str = ""
     # Open-source KFP 2.x refuses resolver nodes; without the baseline resolver the approval
     # policy compares the candidate with the registry's deployed version instead.
     baseline: bool = True
@@ -67,6 +72,34 @@ def use_kubeflow_artifact_types() -> None:
     if loaded is not None and loaded.DIALECT != "kfp":
         raise CompileError("the local (mlmd) artifact types are already loaded in this process: "
                            "compile in a fresh one (`ledger compile`)")
+
+
+def pod_settings(options: CompileOptions) -> str | None:
+    """pipeline/settings.py's JSON for the approval and push pods (paths only), or None.
+
+    A pod has no ledger home to create a key in or list it: the service key is managed (must
+    exist where the secret is mounted) and the allowed signers are named, as with
+    `ledger --service-key FILE --allowed-signers FILE` locally.
+    """
+    from pipeline.settings import Settings
+
+    named = {"--service-key-file": options.service_key,
+             "--allowed-signers-file": options.allowed_signers}
+    if not any(named.values()):
+        return None
+    missing = [option for option, path in named.items() if not path]
+    if missing:
+        raise CompileError(f"{' and '.join(named)} go together: a pod has no ledger home in "
+                           f"which a key could be made or listed; give {missing[0]} too")
+    relative = [f"{option} {path}" for option, path in named.items() if not os.path.isabs(path)]
+    if relative:
+        raise CompileError(f"{', '.join(relative)}: give the absolute path where the pods mount "
+                           "the file")
+    return Settings(
+        home="", metadata_spec=options.metadata_connection, serving_root=options.serving_root,
+        service_key_path=options.service_key, allowed_signers_path=options.allowed_signers,
+        service_key_managed=True, model_key_path=options.model_signing_key,
+        model_key_managed=bool(options.model_signing_key)).to_json()
 
 
 def kfp_pipeline_name(dataset: DatasetConfig) -> str:
@@ -99,6 +132,7 @@ def build_pipeline(dataset: DatasetConfig, options: CompileOptions, pipeline_roo
     from pipeline.pipeline import create_pipeline
 
     connection.check_cluster_spec(options.metadata_connection)
+    settings = pod_settings(options)
     params = {name: tfx.dsl.experimental.RuntimeParameter(name=name, ptype=str, default=value)
               for name, value in parameter_defaults(dataset, options).items()}
     return create_pipeline(
@@ -108,11 +142,13 @@ def build_pipeline(dataset: DatasetConfig, options: CompileOptions, pipeline_roo
         accuracy_threshold=options.accuracy_threshold, approval_mode=options.approval_mode,
         beam_pipeline_args=list(options.beam_args) or None,
         signing_key_env=options.signing_key_env, baseline=options.baseline,
-        model_signing_key=options.model_signing_key, pipeline_run=RUN_ID_PLACEHOLDER)
+        model_signing_key=options.model_signing_key, pipeline_run=RUN_ID_PLACEHOLDER,
+        settings=settings)
 
 
 def compile_job(dataset: DatasetConfig, options: CompileOptions) -> dict:
     """The PipelineJob as a dict (pipelineSpec inside), compiled by KubeflowV2DagRunner."""
+    pod_settings(options)  # option errors before TFX's imports (tens of seconds)
     use_kubeflow_artifact_types()
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as kfp_v2
 

@@ -75,6 +75,13 @@ def _check(dataset, options) -> None:
 @click.option("--model-signing-key", default="",
               help="Path, in the pusher's pod, of a mounted ECDSA P-256 key that signs each "
                    "pushed version (model-signing); empty: cluster pushes are unsigned.")
+@click.option("--service-key-file", "service_key", default="", metavar="PATH",
+              help="Absolute path, in the approval and push pods, of the mounted Ed25519 service "
+                   "key that signs the registry records (a Kubernetes secret); with "
+                   "--allowed-signers-file. Empty: records are unsigned.")
+@click.option("--allowed-signers-file", "allowed_signers", default="", metavar="PATH",
+              help="Absolute path, in those pods, of the allowed-signers file that lists the "
+                   "service key (and the people who may approve).")
 @click.option("--no-baseline", is_flag=True,
               help="Leave out the latest-blessed-model resolver (open-source KFP 2.x refuses "
                    "resolver nodes); approval then compares with the registry's deployed version.")
@@ -82,7 +89,8 @@ def _check(dataset, options) -> None:
               help="Only compile into a temp dir and validate with kfp; write nothing.")
 def compile(dataset_config, image, output_dir, pipeline_root, serving_root, data_root,
             metadata_grpc, metadata_mysql_config, train_steps, accuracy_threshold,
-            approval_mode, beam_args, signing_key_env, model_signing_key, no_baseline, check):
+            approval_mode, beam_args, signing_key_env, model_signing_key, service_key,
+            allowed_signers, no_baseline, check):
     """Compile the pipeline to Kubeflow Pipelines (KubeflowV2DagRunner); nothing runs."""
     from pipeline.config import DatasetConfigError, load_dataset_config
 
@@ -94,7 +102,8 @@ def compile(dataset_config, image, output_dir, pipeline_root, serving_root, data
                        serving_root=serving_root, data_root=data_root, train_steps=train_steps,
                        accuracy_threshold=accuracy_threshold, approval_mode=approval_mode,
                        beam_args=tuple(beam_args), signing_key_env=signing_key_env,
-                       model_signing_key=model_signing_key, baseline=not no_baseline)
+                       model_signing_key=model_signing_key, service_key=service_key,
+                       allowed_signers=allowed_signers, baseline=not no_baseline)
     from kubeflow.compile import CompileError, compile_pipeline
     from kubeflow.connection import MetadataOptionError
 

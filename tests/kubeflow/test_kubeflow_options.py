@@ -8,8 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from kubeflow import connection
-from kubeflow.compile import CompileError, image_data_root, kfp_pipeline_name
+from kubeflow.compile import (
+    CompileError,
+    CompileOptions,
+    image_data_root,
+    kfp_pipeline_name,
+    pod_settings,
+)
 from pipeline.commands.compile import compile as compile_command
+from pipeline.settings import Settings
 
 
 def _write(tmp_path, config: dict) -> str:
@@ -77,3 +84,20 @@ def test_cli_refuses_two_metadata_connections(tmp_path):
     result = CliRunner().invoke(compile_command, ["--metadata-grpc", "h:8080",
                                                   "--metadata-mysql-config", path])
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_pods_get_settings_naming_the_mounted_keys_only_both_and_absolute():
+    options = CompileOptions(image="i", metadata_connection='{"grpc": "h:1"}',
+                             serving_root="/mnt/models", model_signing_key="/s/model")
+    assert pod_settings(options) is None  # no keys named: records unsigned, as before
+    signed = replace(options, service_key="/s/service", allowed_signers="/s/allowed_signers")
+    settings = Settings.from_json(pod_settings(signed))
+    assert (settings.service_key_path, settings.allowed_signers_path, settings.serving_root,
+            settings.model_key_path) == ("/s/service", "/s/allowed_signers", "/mnt/models",
+                                         "/s/model")
+    # A pod's key is never made or listed by the pipeline: it must be mounted and listed.
+    assert settings.service_key_managed and not settings.uses_home_allowed_signers
+    with pytest.raises(CompileError, match="give --allowed-signers-file too"):
+        pod_settings(replace(options, service_key="/s/service"))
+    with pytest.raises(CompileError, match="--service-key-file keys/service: give the absolute"):
+        pod_settings(replace(signed, service_key="keys/service"))
