@@ -26,6 +26,23 @@ class KfpSetup:
     pipeline_root: str
     serving_root: str
     home: str
+    allowed_signers: str  # lists the service and model keys the pods sign with
+
+
+def mount_secrets(directory) -> dict:
+    """The key files a cluster would mount from Kubernetes secrets, made as an operator would
+    (ssh-keygen), and the allowed-signers file listing them -> compile options naming them."""
+    directory.mkdir()
+    service, model = directory / "service_ed25519", directory / "model_ecdsa"
+    for key, kind in ((service, ["-t", "ed25519"]), (model, ["-t", "ecdsa", "-b", "256"])):
+        subprocess.run(["ssh-keygen", "-q", *kind, "-N", "", "-C", "ledger", "-f", str(key)],
+                       check=True, capture_output=True)
+    signers = directory / "allowed_signers"
+    signers.write_text(
+        f'pipeline namespaces="tfx-ledger" {(directory / "service_ed25519.pub").read_text()}'
+        f'pipeline namespaces="tfx-ledger-models" {(directory / "model_ecdsa.pub").read_text()}')
+    return {"--service-key-file": str(service), "--allowed-signers-file": str(signers),
+            "--model-signing-key": str(model)}
 
 
 def ledger(*args, cwd, env=None, timeout=1800) -> subprocess.CompletedProcess:
@@ -41,19 +58,57 @@ def kfp_setup(tmp_path_factory, mariadb) -> KfpSetup:
     config = work / "mysql.json"
     config.write_text(json.dumps(metadata["mysql"]))
     serving, home = work / "serving", work / "home"
+    secrets = mount_secrets(work / "secrets")
     result = subprocess.run(
         [sys.executable, "-m", "kubeflow.compile", "--output-dir", str(work),
          "--metadata-mysql-config", str(config), "--serving-root", str(serving),
-         "--data-root", PENGUINS_DIR, "--image", "registry.example.com/ml/tfx-ledger:test"],
+         "--data-root", PENGUINS_DIR, "--image", "registry.example.com/ml/tfx-ledger:test",
+         *[part for option in secrets.items() for part in option]],
         cwd=work, capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
         pytest.fail(f"compile failed:\n{result.stderr[-3000:]}")
     return KfpSetup(str(work), str(work / "pipeline.yaml"), str(config), metadata,
-                    str(home / "kfp-root"), str(serving), str(home))
+                    str(home / "kfp-root"), str(serving), str(home),
+                    secrets["--allowed-signers-file"])
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A `ledger kfp-run` process started in the background, and what it was given."""
+
+    process: subprocess.Popen
+    data_root: str
+    pipeline_root: str
+    output: str  # directory holding its stdout and stderr
+
+    def finish(self, timeout=1800) -> subprocess.CompletedProcess:
+        self.process.wait(timeout=timeout)
+        read = {name: open(os.path.join(self.output, name)).read()
+                for name in ("stdout", "stderr")}
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode,
+                                           read["stdout"], read["stderr"])
 
 
 @pytest.fixture(scope="session")
-def kfp_run1(kfp_setup):
+def kfp_failing_run(kfp_setup, tmp_path_factory) -> StartedRun:
+    """A run whose data_root points at nothing, started before run 1: it fails at its first
+    task (ExampleGen's hook, then its executor), on the core run 1's serial start leaves idle."""
+    work = tmp_path_factory.mktemp("kfp-failing")
+    missing, root = str(work / "no-such-data"), str(work / "root")
+    with open(work / "stdout", "w") as stdout, open(work / "stderr", "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "kfp-run", kfp_setup.spec_path,
+             "--metadata-mysql-config", kfp_setup.mysql_config, "--pipeline-root", root,
+             "--param", f"data_root={missing}"],
+            cwd=kfp_setup.work_dir, stdout=stdout, stderr=stderr, text=True)
+    yield StartedRun(process, missing, root, str(work))
+    if process.poll() is None:  # its test was deselected or failed early
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def kfp_run1(kfp_setup, kfp_failing_run):
     """Run 1 of the compiled spec, Vertex mode, through the runner API (results inspected)."""
     from kubeflow.local_backend import runner, spec
 

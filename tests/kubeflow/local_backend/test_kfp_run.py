@@ -5,6 +5,7 @@ import json
 import os
 import shlex
 
+import yaml
 from ml_metadata.proto import metadata_store_pb2 as mlmd_pb
 
 from pipeline.digest import sha256_file
@@ -87,15 +88,39 @@ def _layout(document: dict) -> dict:
             "type": set(inputs["type"]), "outputs": set(document["outputs"]) - {"parameters"}}
 
 
+def verify(kfp_setup, pushed: int) -> dict:
+    """`ledger verify` on the MySQL store with the allowed signers the pods' keys are listed in:
+    OK (exit 0), every record signed by the mounted service key, every push by the model key."""
+    result = ledger("--metadata", json.dumps(kfp_setup.metadata), "--allowed-signers",
+                    kfp_setup.allowed_signers, "verify", "--json", cwd=kfp_setup.work_dir)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["status"] == "verified", result
+    assert report["problems"] == [] and report["records_checked"] >= 3 * pushed
+    assert report["verified"] == report["records_checked"]
+    assert [p["status"] for p in report["pushed"]] == ["signed"] * pushed
+    return report
+
+
+def test_pods_sign_with_the_mounted_keys_the_spec_names(kfp_run1, kfp_setup):
+    verify(kfp_setup, pushed=1)
+    with open(kfp_setup.spec_path, encoding="utf-8") as handle:
+        text = handle.read()
+    assert "PRIVATE KEY" not in text  # the spec names the mounted files, never their content
+    secrets = os.path.dirname(kfp_setup.allowed_signers)
+    tasks = yaml.safe_load(text)["root"]["dag"]["tasks"]
+    for task in ("ModelApproval", "VersionedPusher"):
+        constant = tasks[task]["inputs"]["parameters"]["settings"]["runtimeValue"]["constant"]
+        settings = json.loads(constant)
+        assert (settings["service_key_path"], settings["allowed_signers_path"]) == (
+            os.path.join(secrets, "service_ed25519"), kfp_setup.allowed_signers)
+        assert settings["service_key_managed"] is True
+
+
 def test_verify_and_trace_work_on_the_mysql_store(kfp_run1, kfp_setup):
     spec = json.dumps(kfp_setup.metadata)
-    verify = ledger("--metadata", spec, "verify", "--json", cwd=kfp_setup.work_dir)
-    report = json.loads(verify.stdout)
-    # The chain holds and the pushed files match. The records are unsigned ("legacy", exit 3):
-    # the compiled spec carries no service key for the pods (see docs/kubeflow.md).
-    assert verify.returncode in (0, 3) and report["status"] in ("verified", "legacy"), verify
-    assert report["problems"] == [] and report["records_checked"] >= 3
-    assert [p["status"] for p in report["pushed"]] in (["verified"], ["unsigned"])
+    unlisted = ledger("--metadata", spec, "verify", cwd=kfp_setup.work_dir,
+                      env=dict(os.environ, LEDGER_HOME=kfp_setup.home))
+    assert unlisted.returncode == 2  # signed by keys this home's allowed signers do not list
     trace = ledger("--metadata", spec, "trace", "penguins@1", "--json", cwd=kfp_setup.work_dir)
     assert trace.returncode == 0, trace.stderr
     assert sha256_file(os.path.join(PENGUINS_DIR, "penguins.csv")) in trace.stdout
@@ -130,6 +155,7 @@ def test_run2_gives_version_2_and_a_task_rerun_no_version_3(kfp_run2, kfp_setup)
     _, executions = _executions(kfp_setup.metadata, run2)
     approvals = [e for e in executions if _task(e) == "ModelApproval"]
     assert [e.last_known_state for e in approvals] == [mlmd_pb.Execution.COMPLETE] * 2
+    verify(kfp_setup, pushed=2)
 
 
 def test_documented_run2_command_is_the_one_run(kfp_run2):

@@ -14,27 +14,27 @@ from tests.kubeflow.local_backend.conftest import ledger, run_id_of
 from tests.support.mariadb import free_port
 
 
-def test_failing_task_stops_the_run_naming_task_and_cause(kfp_setup, tmp_path):
-    pushed_before = sorted(os.listdir(kfp_setup.serving_root)) if os.path.isdir(
-        kfp_setup.serving_root) else []
-    missing = str(tmp_path / "no-such-data")
-    result = ledger("kfp-run", kfp_setup.spec_path, "--metadata-mysql-config",
-                    kfp_setup.mysql_config, "--pipeline-root", str(tmp_path / "root"),
-                    "--param", f"data_root={missing}", cwd=kfp_setup.work_dir)
+def test_failing_task_stops_the_run_naming_task_and_cause(kfp_failing_run, kfp_setup):
+    result = kfp_failing_run.finish()
     assert result.returncode == 1
     error = result.stderr.strip().splitlines()[-1]
     assert error.startswith("Error: task TypedCsvExampleGen failed: executor exited 1: ")
-    assert f"CsvInputError: no input file matches {missing}/penguins.csv" in error
+    assert (f"CsvInputError: no input file matches {kfp_failing_run.data_root}/penguins.csv"
+            in error)
+    run_id = run_id_of(result.stdout)
     store = open_store(kfp_setup.metadata)
-    context = store.get_context_by_type_and_name("system.PipelineRun", run_id_of(result.stdout))
+    context = store.get_context_by_type_and_name("system.PipelineRun", run_id)
     states = {e.custom_properties["task_name"].string_value: e.last_known_state
               for e in store.get_executions_by_context(context.id)}
     assert states["TypedCsvExampleGen"] == mlmd_pb.Execution.FAILED
     assert "StatisticsGen" not in states and "VersionedPusher" not in states
     assert context.custom_properties["state"].string_value == "FAILED"
-    after = sorted(os.listdir(kfp_setup.serving_root)) if os.path.isdir(
-        kfp_setup.serving_root) else []
-    assert after == pushed_before
+    # Nothing pushed or registered from it (run 1 pushes into the same serving root meanwhile).
+    runs = [a.properties["pipeline_run"].string_value
+            for a in store.get_artifacts_by_type("ModelVersion")]
+    assert run_id not in runs
+    assert os.listdir(os.path.join(kfp_failing_run.pipeline_root, "ledger-penguins",
+                                   run_id)) == ["TypedCsvExampleGen"]
 
 
 def test_open_source_mode_is_refused_with_the_reason(kfp_setup):
