@@ -10,7 +10,11 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "creating $VENV with $py"
     "$py" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip --version >/dev/null
+if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    # An interrupted `python -m venv` leaves a python without pip: start that venv over.
+    echo "$VENV has no pip (an interrupted install?): recreating it with $py"
+    "$py" -m venv --clear "$VENV"
+fi
 
 # uv installs the ~250 pinned packages in about a minute; plain pip takes about four.
 # --compile-bytecode: uv (unlike pip) writes no .pyc by default, and with PYTHONDONTWRITEBYTECODE
