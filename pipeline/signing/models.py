@@ -128,6 +128,14 @@ def _listed(directory: str, hint: str, trusted: AllowedSigners, when: datetime |
     return valid[0]
 
 
+def _key_verifier(sign_ec_key, public_key):
+    """model-signing's EC verifier over a key already loaded (the library's own reads a PEM
+    path; ours come from the allowed-signers file)."""
+    verifier = sign_ec_key.Verifier.__new__(sign_ec_key.Verifier)
+    verifier._public_key = public_key
+    return verifier
+
+
 def verify_model(directory: str, trusted: AllowedSigners,
                  when: datetime | None = None) -> ModelSignature:
     """Check `directory`/model.sig: made by a key the allowed signers list (valid at `when`, the
@@ -136,12 +144,8 @@ def verify_model(directory: str, trusted: AllowedSigners,
     signature = os.path.join(directory, SIGNATURE_FILE)
     ms, sign_ec_key = _model_signing()
 
-    class KeyVerifier(sign_ec_key.Verifier):
-        def __init__(self, public_key):  # the library's own reads a PEM path
-            self._public_key = public_key
-
     config = ms.verifying.Config().set_hashing_config(_hashing(ms))
-    config._verifier = KeyVerifier(entry.public_key)
+    config._verifier = _key_verifier(sign_ec_key, entry.public_key)
     try:
         config.verify(pathlib.Path(directory), pathlib.Path(signature))
     except ValueError as exc:
@@ -231,12 +235,8 @@ def signed_files(directory: str, trusted: AllowedSigners,
     _, sign_ec_key = _model_signing()
     from model_signing._signing import sign_sigstore_pb
 
-    class KeyVerifier(sign_ec_key.Verifier):
-        def __init__(self, public_key):  # the library's own reads a PEM path
-            self._public_key = public_key
-
     try:
-        manifest = KeyVerifier(entry.public_key).verify(
+        manifest = _key_verifier(sign_ec_key, entry.public_key).verify(
             sign_sigstore_pb.Signature.read(pathlib.Path(signature)))
     except Exception as exc:  # noqa: BLE001 - altered bytes raise InvalidSignature, bad JSON more
         raise ModelSignatureError(f"{signature} does not verify with key {entry.fingerprint} "

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.lineage import Lineage
 from pipeline.metadata import open_store
+from tests.support.counting import CountingStore
 
 # Modules a version trace must not pay for: receipts, the HTML report, pushing, verifying.
 NOT_ON_THE_TRACE_PATH = ("pipeline.serving", "pipeline.lineage.report", "pipeline.lineage.impact",
@@ -22,24 +23,6 @@ PROCESS = (
     "assert main(['--metadata', sys.argv[1], 'trace', 'model-000@production']) == 0\n"
     f"print(sorted(m for m in sys.modules if m.startswith({NOT_ON_THE_TRACE_PATH!r})))"
 )
-
-
-class CountingStore:
-    """The real MLMD store, with every method call counted."""
-
-    def __init__(self, store):
-        self._store, self.calls = store, []
-
-    def __getattr__(self, name):
-        attribute = getattr(self._store, name)
-        if not callable(attribute):
-            return attribute
-
-        def counted(*args, **kwargs):
-            self.calls.append(name)
-            return attribute(*args, **kwargs)
-
-        return counted
 
 
 @pytest.fixture(scope="module")

@@ -8,27 +8,10 @@ import pytest
 
 from pipeline.metadata import open_store
 from pipeline.registry.reader import RegistryReader
+from tests.support.counting import CountingStore
 
 TARGETS = ("model-000@production", "model-000@latest-approved", "model-000@latest",
            "model-000@1")
-
-
-class CountingStore:
-    """The real MLMD store, with every method call counted."""
-
-    def __init__(self, store):
-        self._store, self.calls = store, []
-
-    def __getattr__(self, name):
-        attribute = getattr(self._store, name)
-        if not callable(attribute):
-            return attribute
-
-        def counted(*args, **kwargs):
-            self.calls.append(name)
-            return attribute(*args, **kwargs)
-
-        return counted
 
 
 @pytest.fixture(scope="module")
