@@ -123,7 +123,7 @@ def std_of(training_rows):
 
 @pytest.fixture(scope="session")
 def capture(registry, monitor_home):
-    """capture(identifier, requests) -> the file the serving engineer's CaptureWriter wrote."""
+    """capture(identifier, requests) -> the file the serving CaptureWriter wrote."""
     def write(identifier: str, requests: list[dict]) -> str:
         version = registry.resolve(identifier)
         writer = CaptureWriter(registry.store, version, monitor_home.captures_root)
