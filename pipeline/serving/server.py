@@ -19,6 +19,7 @@ from . import rest
 from .errors import InstanceError, ServingError, SignatureError
 from .follower import Loading
 from .metrics import PATH as METRICS_PATH
+from .request_head import HeadError, read_headers
 from .rest import RestError
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -60,6 +61,25 @@ class PredictionHandler(BaseHTTPRequestHandler):
         super().setup()
         # Small responses must leave at once, not wait for the ACK of the previous segment.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def parse_request(self) -> bool:
+        """The standard library's parse_request for HTTP/1.1 request lines (every keep-alive
+        client's), with the headers read by request_head instead of the email package."""
+        words = self.raw_requestline.split()
+        if len(words) != 3 or words[2] != b"HTTP/1.1" or words[1].startswith(b"//"):
+            return super().parse_request()  # HTTP/1.0, 0.9 and malformed lines: its answers
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.command, self.path = words[0].decode("iso-8859-1"), words[1].decode("iso-8859-1")
+        self.request_version, self.close_connection = "HTTP/1.1", True
+        try:
+            self.headers = read_headers(self.rfile, self.MessageClass)
+        except HeadError as exc:
+            self.send_error(exc.status, str(exc))
+            return False
+        self.close_connection = self.headers.get("Connection", "").lower() == "close"
+        if self.headers.get("Expect", "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def do_GET(self):
         if self.path == METRICS_PATH:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from google.protobuf import json_format
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2
+from tensorflow.python.eager import context
 
 from .errors import SignatureError
 from .rest import CLASSIFY, PREDICT, REGRESS
@@ -28,13 +29,40 @@ class Signature:
     input_key: str
     function: object
     encoder: object
+    call: object = None  # FlatCall(function); None: the structured call
 
     def run(self, constant, serialized: list[bytes]) -> dict:
         """Output name -> numpy array for a batch of serialized examples."""
         if not serialized:
             return {}
-        outputs = self.function(**{self.input_key: constant(serialized)})
+        if self.call is not None:
+            outputs = self.call(constant(serialized))
+        else:
+            outputs = self.function(**{self.input_key: constant(serialized)})
         return {name: tensor.numpy() for name, tensor in outputs.items()}
+
+
+class FlatCall:
+    """A loaded signature called as TF's own fast path calls it, with the binding done once.
+
+    The structured call binds keyword arguments, re-reads 34 captured variable handles and
+    enters three context managers per call: half the signature's 0.6 ms for one row. Here the
+    captures are read once (the loaded model, kept alive by the Predictor, owns them) and the
+    function is executed directly in the eager context; outputs are packed as TF packs them.
+    """
+
+    def __init__(self, function):
+        inference = function._inference_function  # noqa: SLF001 - TF's own eager fast path
+        self._name = inference.name
+        self._captures = list(function.captured_inputs)
+        self._outputs = len(inference.function_type.flat_outputs)
+        self._pack = inference.function_type.pack_output
+        self._context = context.context()
+
+    def __call__(self, serialized) -> dict:
+        flat = self._context.call_function(self._name, [serialized, *self._captures],
+                                           self._outputs)
+        return self._pack(flat)
 
 
 def signature_defs(saved_model_dir: str) -> dict:
@@ -70,7 +98,8 @@ def build(model, defs: dict, encoder_for) -> dict[str, Signature]:
         if key is None or name not in model.signatures:
             continue
         function = model.signatures[name]
-        built[name] = Signature(name, proto.method_name, key, function, encoder_for(function))
+        built[name] = Signature(name, proto.method_name, key, function, encoder_for(function),
+                                FlatCall(function))
     return built
 
 

@@ -64,6 +64,21 @@ def test_batch_and_single_predictions_agree(predictor, penguin_rows, penguins):
     assert len(batch) == 15 and batch == pytest.approx(single, abs=1e-6)
 
 
+def test_the_flat_signature_call_answers_as_the_structured_call(predictor, penguin_rows,
+                                                                  penguins):
+    import dataclasses
+
+    signature = predictor._signatures["serving_default"]
+    assert signature.call is not None  # the fast path is the one predict() takes
+    structured = dataclasses.replace(signature, call=None)
+    instances = [_features(row, penguins.label) for row in penguin_rows[::35]]
+    serialized, _ = predictor._encode(instances, signature.encoder)
+    flat, slow = (s.run(predictor._constant, serialized) for s in (signature, structured))
+    assert sorted(flat) == sorted(slow) == ["class_ids", "classes", "probabilities"]
+    for name in flat:
+        assert flat[name].shape[0] == len(instances) and (flat[name] == slow[name]).all()
+
+
 def test_missing_features_are_absent_and_captured_as_null(predictor):
     row = {"island": "Dream", "bill_length_mm": 49.0, "flipper_length_mm": 200}
     absent, null = predictor.predict([row, dict(row, sex=None, body_mass_g=None)])
