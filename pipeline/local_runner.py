@@ -69,9 +69,13 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     signers, serving root) default to those of the home.
 
     `progress` (pipeline/run_progress.py) hears why the run is not reused and each component's
-    start and end.
+    start and end. A store file that is not MLMD's raises StoreOpenError before anything starts.
     """
-    from pipeline import provenance, run_cache
+    from pipeline.metadata import check_sqlite_store
+
+    # LocalDagRunner opens the store itself, without open_store's checks.
+    check_sqlite_store(paths.metadata_path, must_exist=False)
+    from pipeline import provenance, run_cache  # MLMD (~0.5 s), not paid for a refused store
 
     settings = settings or resolve(home=paths.home)
     if settings.home != os.path.abspath(paths.home):

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.metadata import StoreOpenError, open_store, sqlite_spec
+from tests.support.imports import imported_by
 from tests.support.mariadb import free_port
 
 
@@ -49,7 +50,8 @@ def _contents(path):
 
 
 @pytest.mark.parametrize("make_bad_store", BAD_STORES, ids=lambda make: make.__name__[1:])
-@pytest.mark.parametrize("command", [["models"], ["history", "penguins"], ["verify"]])
+@pytest.mark.parametrize("command", [["models"], ["history", "penguins"], ["verify"],
+                                     ["trace", "penguins@1"]])
 def test_a_bad_store_is_one_line_naming_the_file_and_stays_unchanged(
         tmp_path, make_bad_store, command):
     store = tmp_path / "metadata.sqlite"
@@ -60,6 +62,34 @@ def test_a_bad_store_is_one_line_naming_the_file_and_stays_unchanged(
     assert result.stderr.startswith(f"error: {store} {BAD_STORES[make_bad_store]}")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert _contents(store) == before and sorted(os.listdir(tmp_path)) == ["metadata.sqlite"]
+
+
+# A run creates its tables in an empty file, so only the others are refused.
+RUN_REFUSES = [make for make in BAD_STORES if make is not _empty]
+
+
+@pytest.mark.parametrize("make_bad_store", RUN_REFUSES, ids=lambda make: make.__name__[1:])
+def test_run_refuses_a_bad_store_before_any_log_or_pipeline(tmp_path, make_bad_store):
+    # --force: the reuse check (which opens the store itself) is skipped, TFX's own
+    # connection would be the first to open it.
+    store = tmp_path / "metadata.sqlite"
+    make_bad_store(store)
+    before = _contents(store)
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "run", "--force"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: {store} {BAD_STORES[make_bad_store]}")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert _contents(store) == before and sorted(os.listdir(tmp_path)) == ["metadata.sqlite"]
+
+
+def test_run_on_a_garbage_store_fails_without_importing_tfx(tmp_path):
+    store = tmp_path / "metadata.sqlite"
+    _garbage(store)
+    code, out, err, heavy = imported_by(["--home", str(tmp_path), "run", "--force"])
+    assert (code, out) == (1, "")
+    assert err == f"error: {store} {BAD_STORES[_garbage]}\n"
+    assert not {"tensorflow", "tfx", "apache_beam"} & set(heavy), heavy
+    assert store.read_bytes() == b"garbage" and sorted(os.listdir(tmp_path)) == ["metadata.sqlite"]
 
 
 def test_a_writer_refuses_a_garbage_file_instead_of_creating_tables_in_it(tmp_path):
