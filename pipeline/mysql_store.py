@@ -52,4 +52,7 @@ def open_mysql_store(spec: dict):
         raise MetadataConnectionError(
             f"{where}: the server refused the login (wrong user or password, or no access to "
             "the database)") from None
-    return metadata_store.MetadataStore(connection_config(spec))
+    try:
+        return metadata_store.MetadataStore(connection_config(spec))
+    except RuntimeError as err:  # the server went away since the probe: still one line
+        raise MetadataConnectionError(f"{where}: {str(err).splitlines()[0]}") from None

@@ -35,13 +35,12 @@ class Lineage:
     @classmethod
     def open(cls, spec: str | dict, paths: LedgerPaths | None = None,
              receipt_trust=None, **record_trust) -> Lineage:
-        """Open the store named by `spec` (pipeline/metadata.py); never creates one."""
+        """Open the store named by `spec` (pipeline/metadata.py); never creates one. A store
+        that cannot be opened raises metadata.StoreOpenError naming the file or host:port."""
         try:
             store = metadata.open_store(spec, must_exist=True)
         except metadata.StoreNotFoundError as exc:
             raise StoreMissingError(str(exc)) from exc
-        except RuntimeError as exc:  # MLMD's message when SQLite or MySQL refuses the connection
-            raise LineageError(f"cannot open the MLMD store: {exc}") from exc
         if not store.get_artifacts(list_options=ListOptions(limit=1)):
             raise EmptyStoreError("the MLMD store is empty: no pipeline has run against it")
         return cls(store, paths, receipt_trust, **record_trust)
