@@ -14,6 +14,7 @@ from components.infra_validator.tf_runtime import LEAN
 from pipeline.commands import context
 from pipeline.commands.errors import one_line_errors
 from pipeline.commands.identifiers import VERSION
+from pipeline.serving.batching import MAX_ROWS
 from pipeline.serving.errors import ReceiptError, ServingError
 
 # The registry (ml_metadata, gRPC), the signing libraries and TensorFlow are imported inside the
@@ -29,7 +30,7 @@ def _command(name: str):
     return decorate
 
 
-def _loader(capture_rate, runtime):
+def _loader(capture_rate, runtime, max_batch_rows=MAX_ROWS, metrics=None):
     """Predictor.load for one identifier, with the command's settings (resolved here, once:
     a stage follower calls it from its own thread); TensorFlow imported on first use."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep stdout/stderr readable
@@ -38,9 +39,12 @@ def _loader(capture_rate, runtime):
     def load(identifier: str):
         from pipeline.serving.predictor import Predictor  # imports tensorflow when loading
 
-        return Predictor.load(identifier, resolved.paths, capture_rate=capture_rate,
-                              metadata_spec=resolved.metadata_spec, settings=resolved,
-                              runtime=runtime)
+        predictor = Predictor.load(identifier, resolved.paths, capture_rate=capture_rate,
+                                   metadata_spec=resolved.metadata_spec, settings=resolved,
+                                   runtime=runtime, max_batch_rows=max_batch_rows)
+        if metrics is not None:
+            predictor.batcher.observe = metrics.batch_observer()
+        return predictor
 
     return load, resolved
 
@@ -77,7 +81,10 @@ def _echo(line: str) -> None:
               type=click.FloatRange(0.05, 3600),
               help="Seconds between registry checks of a followed stage (models.config is "
                    "watched in between).")
-def serve_command(identifier, port, host, capture_rate, follow_interval):
+@click.option("--max-batch-rows", default=MAX_ROWS, show_default=True, type=click.IntRange(0, 4096),
+              help="Rows one model call may take from requests that arrive while the model "
+                   "is busy (TF Serving's max_batch_size); 0 turns batching off.")
+def serve_command(identifier, port, host, capture_rate, follow_interval, max_batch_rows):
     """Serve a verified MODEL@VERSION or MODEL@ALIAS over TF Serving's REST API; each
     prediction gets a receipt.
 
@@ -95,8 +102,8 @@ def serve_command(identifier, port, host, capture_rate, follow_interval):
         return Registry.open(resolved.metadata_spec, must_exist=True)
 
     model_name, identifier = identifier.model, str(identifier)
-    load, resolved = _loader(capture_rate, LEAN)
     metrics = ServingMetrics(model_name)
+    load, resolved = _loader(capture_rate, LEAN, max_batch_rows, metrics)
     served = ServedModel(identifier, load, open_registry, metrics=metrics,
                          interval=follow_interval, log=_echo)
     server = bind(served, metrics, host, port)  # before the model loads: a busy port fails now

@@ -13,6 +13,7 @@ from prometheus_client import (
 
 PATH = "/monitoring/prometheus/metrics"
 # Sub-millisecond buckets: a warm prediction of a small model takes about one millisecond.
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 LATENCY_BUCKETS = (0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
 
@@ -31,6 +32,10 @@ class ServingMetrics:
             "ledger_serving_request_latency_seconds",
             "Time from a parsed request to its response bytes, by API.",
             ["model", "api"], buckets=LATENCY_BUCKETS, registry=registry)
+        self.batch_rows = Histogram(
+            "ledger_serving_batch_rows", "Rows per model call: requests that arrive while "
+            "the model is busy share its next call.", ["model"], buckets=BATCH_BUCKETS,
+            registry=registry)
         self.predictions = Counter(
             "ledger_serving_predictions", "Answers given (one per instance or example), "
             "by the version that gave them.", ["model", "version"], registry=registry)
@@ -46,10 +51,20 @@ class ServingMetrics:
         self.load_failures = Counter(
             "ledger_serving_load_failures", "Versions that failed to load or verify.",
             ["model"], registry=registry)
+        self._children: dict[tuple[str, int], tuple] = {}
 
     def observe(self, api: str, code: int, seconds: float) -> None:
-        self.requests.labels(self.model, api, str(code)).inc()
-        self.latency.labels(self.model, api).observe(seconds)
+        children = self._children.get((api, code))
+        if children is None:  # labels() looks the child up under a lock: once per api and code
+            children = self._children[(api, code)] = (
+                self.requests.labels(self.model, api, str(code)).inc,
+                self.latency.labels(self.model, api).observe)
+        children[0]()
+        children[1](seconds)
+
+    def batch_observer(self):
+        """What a Predictor's batcher calls with each model call's rows."""
+        return self.batch_rows.labels(self.model).observe
 
     def answered(self, predictions) -> None:
         """Count answers and the features each one had imputed."""

@@ -14,6 +14,7 @@ from pipeline.settings import Settings, resolve
 from pipeline.signing.identity import service_signer
 from pipeline.signing.models import ModelKeys
 
+from .batching import MAX_ROWS, Batcher
 from .capture import CaptureWriter
 from .errors import InstanceError, ServingError
 from .receipts import Receipt, ReceiptIssuer
@@ -43,12 +44,14 @@ class Prediction:
 
 def _rows(arrays: dict, count: int) -> list[dict]:
     """Batched output arrays -> one plain-JSON dict per instance; bytes become str."""
-    columns = {name: array.tolist() for name, array in arrays.items()}
     rows = [{} for _ in range(count)]
-    for name, values in columns.items():
-        binary = name.endswith("_bytes")  # TF Serving's convention: base64, as {"b64": ...}
+    for name, array in arrays.items():
+        values = array.tolist()
+        if array.dtype == object:  # string outputs: bytes, also nested in lists
+            binary = name.endswith("_bytes")  # TF Serving's convention: base64, as {"b64": ...}
+            values = [_text(value, binary) for value in values]
         for row, value in zip(rows, values, strict=True):
-            row[name] = _text(value, binary) if isinstance(value, (bytes, list)) else value
+            row[name] = value
     return rows
 
 
@@ -98,7 +101,7 @@ class Predictor:
     """Loads `MODEL@ID` through the registry's verified load and predicts on raw feature dicts."""
 
     def __init__(self, loaded: LoadedVersion, model, runtime, signatures: dict, defs: dict,
-                 issuer, capture: CaptureWriter):
+                 issuer, capture: CaptureWriter, max_batch_rows: int = MAX_ROWS):
         self.loaded, self.issuer, self.capture = loaded, issuer, capture
         self.runtime_mode = runtime.mode
         self._model = model  # the signatures need the loaded object (variables, tables) alive
@@ -106,17 +109,20 @@ class Predictor:
         default = signatures[SIGNATURE]
         self._signature, self._encoder = default.function, default.encoder
         self._constant = runtime.constant
+        self.batcher = Batcher(lambda signature, rows: signature.run(self._constant, rows),
+                               max_batch_rows)
 
     @classmethod
     def load(cls, identifier: str, paths: LedgerPaths | None = None, *, capture_rate=1.0,
              metadata_spec: str | dict | None = None, settings: Settings | None = None,
-             runtime: str = tf_runtime.FULL) -> Predictor:
+             runtime: str = tf_runtime.FULL, max_batch_rows: int = MAX_ROWS) -> Predictor:
         """Resolve and re-verify `identifier` (files, digests, and its model signature against
         the allowed signers), load the SavedModel and warm it up. Receipts are signed by the
         settings' service identity (default: the home's, its key made on first use).
 
         runtime=LEAN imports only TensorFlow's runtime (seconds faster): for a process of its
         own, since a later `import tensorflow` there would find the bare package (tf_runtime).
+        Concurrent predict calls share model calls of up to `max_batch_rows` rows (0: never).
         """
         paths = paths or ledger_home()
         settings = settings or resolve(home=paths.home)
@@ -138,7 +144,7 @@ class Predictor:
             raise ServingError(f"{loaded.path} has no {SIGNATURE} signature fed tf.Examples")
         info = loaded.version
         issuer = ReceiptIssuer(info.model_name, info.version, info.model_digest, signer)
-        predictor = cls(loaded, model, tf, built, defs, issuer, capture)
+        predictor = cls(loaded, model, tf, built, defs, issuer, capture, max_batch_rows)
         try:  # the first call initialises tables and the like: keep it off the clock
             built[SIGNATURE].run(tf.constant, [b""])
         except tf.op_error:
@@ -192,7 +198,7 @@ class Predictor:
         """Output rows, normalised features and output arrays, without receipts or capture."""
         signature = signature or self._signatures[SIGNATURE]
         serialized, features = self._encode(instances, signature.encoder)
-        arrays = signature.run(self._constant, serialized)
+        arrays = self.batcher(signature, serialized)
         return _rows(arrays, len(serialized)), features, arrays
 
     @staticmethod

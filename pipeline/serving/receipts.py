@@ -21,9 +21,13 @@ _STRINGS = ("model", "model_digest", "prediction_id", "issued_at", "outputs_sha2
             "key", "signature", "hmac")
 
 
+# One encoder for every receipt: json.dumps with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_json(values) -> str:
     """Sorted keys, no whitespace, UTF-8: the same bytes on every machine."""
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL(values)
 
 
 def outputs_digest(outputs: dict) -> str:

@@ -14,6 +14,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from pipeline.registry import schema
 from pipeline.serving import ReceiptError, ReceiptTrust, find_receipt, verify_receipt
 from pipeline.serving.capture import PREDICTION_CAPTURE, SERVING, capture_files, read_lines
+from pipeline.serving.receipts import outputs_digest
 from pipeline.settings import resolve
 from tests.support import model_server
 
@@ -221,6 +222,48 @@ def test_prometheus_metrics_count_requests_and_imputed_features(server):
     assert float(samples['ledger_serving_imputed_features_total{feature="sex",'
                          'model="penguins"}']) >= 1
     assert samples['ledger_serving_model_version{model="penguins"}'] == "1.0"
+
+
+def _metrics(server) -> dict[str, float]:
+    text = urllib.request.urlopen(server.url.split("/v1/")[0]
+                                  + "/monitoring/prometheus/metrics").read().decode()
+    return {name: float(value) for name, value in (
+        line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))}
+
+
+def test_eight_clients_at_once_each_get_their_own_signed_answers(server, served_home):
+    import threading
+
+    trust = ReceiptTrust.public_key(resolve(home=served_home.home).service_key_path + ".pub")
+    rows = [dict(ROW, body_mass_g=3000.0 + 100 * i) for i in range(8)]
+    alone = [_call(server.url + ":predict", {"instances": [row]})[1]["predictions"][0]
+             for row in rows]
+    before, answers = _metrics(server), {}
+
+    def client(index: int):
+        connection = model_server.KeepAliveClient(server.port)
+        answers[index] = [connection.post("/v1/models/penguins:predict",
+                                          {"instances": [rows[index]]}) for _ in range(40)]
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    for index, responses in answers.items():
+        for status, body in responses:
+            [prediction], [receipt] = body["predictions"], body["receipts"]
+            assert status == 200 and prediction["classes"] == alone[index]["classes"]
+            assert receipt["outputs_sha256"] == outputs_digest(prediction)  # its own row's
+            assert prediction["probabilities"] == pytest.approx(
+                alone[index]["probabilities"], abs=1e-6)
+        verify_receipt(None, responses[-1][1]["receipts"][0], trust,
+                       responses[-1][1]["predictions"][0])
+    after, rows_metric = _metrics(server), 'ledger_serving_batch_rows_sum{model="penguins"}'
+    assert len(answers) == 8
+    # Every row went through exactly one model call, shared or not.
+    assert after[rows_metric] - before[rows_metric] == 8 * 40
 
 
 def test_a_keep_alive_client_is_answered_in_milliseconds_on_one_connection(server):

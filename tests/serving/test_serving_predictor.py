@@ -10,6 +10,7 @@ import pytest
 from pipeline.registry import DigestMismatchError
 from pipeline.serving import InstanceError, Predictor
 from pipeline.serving.capture import read_lines
+from pipeline.serving.receipts import outputs_digest
 
 pytestmark = pytest.mark.pipeline
 
@@ -138,3 +139,50 @@ def test_a_changed_byte_in_the_pushed_model_stops_the_load_naming_the_file(copy_
         handle.write(bytes([first[0] ^ 0x01]))
     with pytest.raises(DigestMismatchError, match="variables.data-00000-of-00001 changed"):
         Predictor.load("penguins@production", home)
+
+
+def test_the_signature_runs_on_the_single_threaded_executor_or_falls_back(predictor):
+    from tensorflow.python.framework import errors
+
+    from pipeline.serving.signatures import FlatCall
+
+    signature = predictor._signatures["serving_default"]
+    assert signature.call.executor == FlatCall.SINGLE_THREADED
+    serialized, _ = predictor._encode([{"island": "Biscoe", "bill_length_mm": 46.5}],
+                                      signature.encoder)
+    expected = signature.run(predictor._constant, serialized)
+    with pytest.raises(errors.InvalidArgumentError):  # a bad input fails on both executors
+        signature.call(predictor._constant([b"not an example"]))
+    assert signature.call.executor == FlatCall.SINGLE_THREADED
+    refused = FlatCall(signature.function, executor="NO_SUCH_EXECUTOR")
+    answer = refused(predictor._constant(serialized))
+    assert refused.executor == "default"
+    assert all((answer[name].numpy() == expected[name]).all() for name in expected)
+
+
+def test_concurrent_callers_get_the_answers_they_would_get_alone(predictor, penguin_rows,
+                                                                penguins):
+    import threading
+
+    instances = [_features(row, penguins.label) for row in penguin_rows[::9]]
+    alone = [predictor.predict([i])[0] for i in instances]
+    shared_before = predictor.batcher.calls
+    answers: dict[int, list] = {}
+
+    def caller(offset: int):
+        answers[offset] = [predictor.predict([instances[(offset + k) % len(instances)]])[0]
+                           for k in range(3 * len(instances))]
+
+    threads = [threading.Thread(target=caller, args=(offset,)) for offset in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    for offset, predictions in answers.items():
+        for k, prediction in enumerate(predictions):
+            expected = alone[(offset + k) % len(instances)]
+            assert prediction.class_name == expected.class_name
+            assert prediction.probabilities == pytest.approx(expected.probabilities, abs=1e-6)
+            assert prediction.receipt.outputs_sha256 == outputs_digest(prediction.outputs)
+    assert sum(len(p) for p in answers.values()) == 8 * 3 * len(instances)
+    print(f"shared model calls: {predictor.batcher.calls - shared_before}")
