@@ -69,17 +69,19 @@ def run_local(dataset: DatasetConfig, paths: LedgerPaths, *, train_steps: int = 
     signers, serving root) default to those of the home.
 
     `progress` (pipeline/run_progress.py) hears why the run is not reused and each component's
-    start and end. A store file that is not MLMD's raises StoreOpenError before anything starts.
+    start and end. A store file that is not MLMD's raises StoreOpenError, settings naming
+    another store than the home's LocalRunStoreError, before anything starts.
     """
     from pipeline.metadata import check_sqlite_store
-
-    # LocalDagRunner opens the store itself, without open_store's checks.
-    check_sqlite_store(paths.metadata_path, must_exist=False)
-    from pipeline import provenance, run_cache  # MLMD (~0.5 s), not paid for a refused store
+    from pipeline.run_store import check_local_run_store
 
     settings = settings or resolve(home=paths.home)
     if settings.home != os.path.abspath(paths.home):
         raise ValueError(f"settings are for home {settings.home}, the run is in {paths.home}")
+    check_local_run_store(settings, "run_local")
+    # LocalDagRunner opens the store itself, without open_store's checks.
+    check_sqlite_store(paths.metadata_path, must_exist=False)
+    from pipeline import provenance, run_cache  # MLMD (~0.5 s), not paid for a refused store
 
     provenance.start_run()  # git is read once for this run: run key, DatasetVersion, manifest
     os.makedirs(paths.home, exist_ok=True)

@@ -30,6 +30,24 @@ def sqlite_spec(path: str) -> str:
     return json.dumps({"sqlite": os.path.abspath(path)})
 
 
+def store_label(spec: str | dict) -> str:
+    """Where a spec's store is, for messages: the SQLite path, mysql://host:port/database or
+    grpc://host:port (never the password's variable); anything else as the spec itself."""
+    try:
+        spec = json.loads(spec) if isinstance(spec, str) else spec
+    except ValueError:
+        return str(spec)
+    if isinstance(spec, dict) and isinstance(spec.get("sqlite"), str):
+        return spec["sqlite"]
+    if isinstance(spec, dict) and isinstance(spec.get("mysql"), dict):
+        mysql = spec["mysql"]
+        return (f"mysql://{mysql.get('host', '')}:{mysql.get('port', 3306)}/"
+                f"{mysql.get('database', '')}")
+    if isinstance(spec, dict) and "grpc" in spec:
+        return f"grpc://{spec['grpc']}"
+    return json.dumps(spec)
+
+
 def connection_config(spec: str | dict, *, must_exist: bool = False):
     """A ConnectionConfig (or MetadataStoreClientConfig for gRPC) for `spec`.
 

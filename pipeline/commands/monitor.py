@@ -45,11 +45,20 @@ def _dataset(dataset_config: str, model_name: str | None = None):
     return dataset
 
 
-def _retrain(dataset, layout, train_steps: int, as_json: bool):
+def _local_run_settings(command: str):
+    """The group's settings, refused when their store is not the one a local run records in."""
+    from pipeline.run_store import check_local_run_store
+
+    settings = context.settings()
+    check_local_run_store(settings, command)
+    return settings
+
+
+def _retrain(dataset, settings, train_steps: int, as_json: bool):
     from pipeline.monitoring.retrain import outcome_lines, retrain
 
     try:
-        outcome = retrain(dataset, layout, train_steps=train_steps)
+        outcome = retrain(dataset, settings.paths, train_steps=train_steps, settings=settings)
     except Exception as err:  # noqa: BLE001 - any component failure ends the run with one line
         raise MonitoringError(f"pipeline failed: {type(err).__name__}: {err}") from None
     if not as_json:
@@ -85,7 +94,8 @@ def drift_command(target, thresholds_file, capture_files, since, as_json, then_r
     from pipeline.monitoring.report import feature_table, footer_lines, header_lines
 
     target = str(target) if target.selector else f"{target.model}@production"
-    settings = context.settings()
+    # A retrain records in the home's store: refused before the drift check, not after it.
+    settings = _local_run_settings("ledger drift --retrain") if then_retrain else context.settings()
     layout = settings.paths
     dataset = _dataset(dataset_config, target.split("@")[0]) if then_retrain else None
     result = check_drift(target, layout, thresholds=load_thresholds(thresholds_file),
@@ -98,7 +108,7 @@ def drift_command(target, thresholds_file, capture_files, since, as_json, then_r
     if result.flagged and then_retrain:
         if not as_json:
             click.echo(f"retraining {result.model_name} on the newest span ...")
-        outcome = _retrain(dataset, layout, train_steps, as_json)
+        outcome = _retrain(dataset, settings, train_steps, as_json)
     if as_json:
         document = result.to_dict()
         if outcome is not None:
@@ -123,7 +133,8 @@ def _outcome_dict(outcome) -> dict:
 @_handled
 def retrain_command(as_json, dataset_config, train_steps):
     """Run the pipeline on the newest span; the new version passes the usual gates or not."""
-    outcome = _retrain(_dataset(dataset_config), context.settings().paths, train_steps, as_json)
+    settings = _local_run_settings("ledger retrain")
+    outcome = _retrain(_dataset(dataset_config), settings, train_steps, as_json)
     if as_json:
         click.echo(json.dumps(_outcome_dict(outcome), indent=2, sort_keys=True))
 

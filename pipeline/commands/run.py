@@ -55,17 +55,19 @@ def _cause(err: Exception) -> str:
 @click.option("--verbose", "-v", is_flag=True,
               help="Also stream the libraries' output (TF, absl, Beam) that goes to the log.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary only.")
-@one_line_errors()  # a store that is not MLMD's (StoreOpenError), files, values
+@one_line_errors()  # a store that is not MLMD's or not the home's, files, values
 def run_command(dataset_config, train_steps, beam_args, approval_mode, force, verbose, quiet):
     """Run the pipeline locally (LocalDagRunner, SQLite MLMD) on a dataset config."""
     from pipeline.config import DatasetConfigError, load_dataset_config
     from pipeline.metadata import check_sqlite_store
     from pipeline.run_log import captured, new_log_path
     from pipeline.run_progress import RunProgress
+    from pipeline.run_store import check_local_run_store
 
     if verbose and quiet:
         raise click.UsageError("choose one of --verbose and --quiet")
     settings = context.settings()
+    check_local_run_store(settings)  # a run recorded where no other command would read it
     # TFX opens the store with its own connection: a file that is not MLMD's is refused here,
     # before TFX is imported or a run log is written (a missing or empty one becomes a store).
     check_sqlite_store(settings.paths.metadata_path, must_exist=False)
