@@ -191,6 +191,14 @@ class PredictionHandler(BaseHTTPRequestHandler):
         if status >= 400 and status != 503:  # 503: still loading, which start-up already says
             self.log_request(status, len(body))
 
+    def send_error(self, code, message=None, explain=None):
+        """TF Serving's {"error": ...} (not the standard library's HTML page) for the requests
+        its parser refuses (bad request line, unsupported method or version); the connection
+        closes, since what follows cannot be framed."""
+        self.close_connection = True
+        text = message or self.responses.get(code, ("Error",))[0]
+        self._send(code, json.dumps({"error": text}).encode("utf-8"), "application/json")
+
     def log_request(self, code="-", size="-"):
         # Per-request access logs would cost more than a prediction; errors are still logged.
         if str(code).isdigit() and int(code) >= 400:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -296,6 +298,80 @@ def test_a_busy_port_fails_at_once_naming_it(server, served_home, ledger_argv, s
     # test_serving_imports.py): about 0.3 s of CPU. The 1 s wall target is measured by
     # benchmarks/bench_serve.py; here with room for a busy CI machine.
     assert cpu < 1.0 and elapsed < 5.0, (cpu, elapsed)
+
+
+def _raw(server, data: bytes, *, pause: float = 0.0, chunk: int = 0) -> bytes:
+    """Send raw bytes (in `chunk`-byte pieces, `pause` s apart) and read until the server
+    closes the connection or stays quiet for a second."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        pieces = [data[i:i + chunk] for i in range(0, len(data), chunk)] if chunk else [data]
+        for piece in pieces:
+            sock.sendall(piece)
+            time.sleep(pause)
+        sock.settimeout(1.0)
+        received = b""
+        try:
+            while chunk_in := sock.recv(65536):
+                received += chunk_in
+        except TimeoutError:
+            received += b"<open>"
+        return received
+
+
+def _post_bytes(body: bytes, *, version: str = "HTTP/1.1", extra: str = "") -> bytes:
+    return (f"POST /v1/models/penguins:predict {version}\r\nHost: x\r\n"
+            f"Content-Length: {len(body)}\r\n{extra}\r\n").encode() + body
+
+
+ROW_BODY = json.dumps({"instances": [ROW]}).encode()
+
+
+def test_pipelined_and_byte_by_byte_requests_are_answered_in_order(server):
+    replies = _raw(server, _post_bytes(ROW_BODY) * 3)
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", replies) == [b"200"] * 3
+    assert replies.endswith(b"<open>")  # kept alive
+    bad = b'{"instances": [{"island": 3}]}'
+    replies = _raw(server, _post_bytes(ROW_BODY) + _post_bytes(bad) + _post_bytes(ROW_BODY))
+    # An error answer closes the connection (it says so); the client sends the rest again.
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", replies) == [b"200", b"400"]
+    assert b"Connection: close" in replies and not replies.endswith(b"<open>")
+    slow = _raw(server, _post_bytes(ROW_BODY), pause=0.002, chunk=7)
+    assert slow.startswith(b"HTTP/1.1 200 OK") and b'"receipts"' in slow
+
+
+def test_http_1_0_and_expect_100_continue_are_answered_as_http_1_1_servers_do(server):
+    one_o = _raw(server, _post_bytes(ROW_BODY, version="HTTP/1.0"))
+    assert one_o.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" in one_o
+    assert not one_o.endswith(b"<open>")
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        head = _post_bytes(ROW_BODY, extra="Expect: 100-continue\r\n")[:-len(ROW_BODY)]
+        sock.sendall(head)
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(ROW_BODY)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 OK")
+
+
+@pytest.mark.parametrize("data, status, reason", [
+    (b"POST /v1/models/penguins:predict HTTP/1.1\r\nHost: x\r\n\r\n", 411, "Content-Length"),
+    (b"POST /v1/models/penguins:predict HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"0\r\n\r\n", 411, "Content-Length"),
+    (b"POST /v1/models/penguins:predict HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
+     413, "exceeds"),
+    (b"PUT /v1/models/penguins HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 501, "PUT"),
+    (b"GET / HTTP/2.0\r\n\r\n", 505, "HTTP version"),
+    (b"NONSENSE\r\n\r\n", 400, "Bad request"),
+    (b"GET /v1/models/penguins HTTP/1.1\r\nBad Header: 1\r\n\r\n", 400, "Bad header line"),
+])
+def test_requests_that_cannot_be_framed_are_refused_and_the_connection_closed(
+        server, data, status, reason):
+    reply = _raw(server, data)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()) and b"Connection: close" in head
+    assert reason in json.loads(body)["error"] and not reply.endswith(b"<open>")
 
 
 def test_sigterm_flushes_every_capture_and_completes_the_serving_execution(

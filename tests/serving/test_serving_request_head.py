@@ -28,6 +28,7 @@ def test_reads_what_http_client_reads_and_leaves_the_body():
 @pytest.mark.parametrize("head, status, message", [
     (b"Host: a\r\n folded\r\n\r\n", HTTPStatus.BAD_REQUEST, "Bad header line"),
     (b"Content-Length : 3\r\n\r\n", HTTPStatus.BAD_REQUEST, "Bad header line"),
+    (b"Bad Header: 1\r\n\r\n", HTTPStatus.BAD_REQUEST, "Bad header line"),
     (b"X: " + b"a" * 70000 + b"\r\n\r\n", HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
      "Line too long"),
     (b"X: a\r\n" * (MAX_HEADERS + 1) + b"\r\n", HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
