@@ -63,6 +63,24 @@ class Batcher:
             self._hand_over()
         return job.result()
 
+    def together(self, signature, parts: list[list[bytes]]) -> list:
+        """Output arrays (or the exception) for each part, the parts run in shared calls of up to
+        max_rows rows, on this thread: for a caller that gathers requests itself (the server's
+        event loop). It does not queue behind other callers."""
+        jobs, results = [_Job(signature, part) for part in parts], []
+        start = 0
+        while start < len(jobs):
+            end, rows = start + 1, len(jobs[start].serialized)
+            while (end < len(jobs) and self.max_rows
+                   and rows + len(jobs[end].serialized) <= self.max_rows):
+                rows += len(jobs[end].serialized)
+                end += 1
+            self._execute(jobs[start:end])
+            start = end
+        for job in jobs:
+            results.append(job.error if job.error is not None else job.arrays)
+        return results
+
     def _call(self, signature, serialized: list[bytes]) -> dict:
         arrays = self._run(signature, serialized)
         if self.observe is not None:

@@ -16,7 +16,7 @@ from pipeline.signing.models import ModelKeys
 
 from .batching import MAX_ROWS, Batcher
 from .capture import CaptureWriter
-from .errors import InstanceError, ServingError
+from .errors import InstanceError, ServingError, SignatureError
 from .receipts import Receipt, ReceiptIssuer
 
 SIGNATURE = "serving_default"
@@ -172,9 +172,34 @@ class Predictor:
 
         `signature` picks another signature than serving_default; `method` (a TF Serving
         method name, e.g. tensorflow/serving/classify) refuses a signature of another kind.
+        Concurrent callers share model calls (pipeline.serving.batching).
         """
         chosen = self._pick(signature, method)
-        outputs, features, arrays = self._infer(instances, chosen)
+        serialized, features = self._encode(instances, chosen.encoder)
+        return self._answer(self.batcher(chosen, serialized), features)
+
+    def predict_many(self, requests: list[tuple]) -> list:
+        """predict() for each (instances, signature, method), the requests' rows run in shared
+        model calls; each result is its list of Predictions or the error it alone raised."""
+        results: list = [None] * len(requests)
+        groups: dict = {}
+        for index, (instances, signature, method) in enumerate(requests):
+            try:
+                chosen = self._pick(signature, method)
+                groups.setdefault(chosen.name, (chosen, []))[1].append(
+                    (index, *self._encode(instances, chosen.encoder)))
+            except (InstanceError, SignatureError) as exc:
+                results[index] = exc
+        for chosen, members in groups.values():
+            outputs = self.batcher.together(chosen, [m[1] for m in members])
+            for (index, _, features), arrays in zip(members, outputs, strict=True):
+                results[index] = arrays if isinstance(arrays, Exception) else self._answer(
+                    arrays, features)
+        return results
+
+    def _answer(self, arrays: dict, features: list[dict]) -> list[Prediction]:
+        """Rows, receipts and capture lines for one request's output arrays."""
+        outputs = _rows(arrays, len(features))
         issue, sample = self.issuer.issue, self.capture.sample
         receipts = [issue(row, [n for n, v in f.items() if v is None])
                     for row, f in zip(outputs, features, strict=True)]

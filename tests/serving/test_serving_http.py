@@ -329,14 +329,10 @@ ROW_BODY = json.dumps({"instances": [ROW]}).encode()
 
 
 def test_pipelined_and_byte_by_byte_requests_are_answered_in_order(server):
-    replies = _raw(server, _post_bytes(ROW_BODY) * 3)
-    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", replies) == [b"200"] * 3
-    assert replies.endswith(b"<open>")  # kept alive
     bad = b'{"instances": [{"island": 3}]}'
     replies = _raw(server, _post_bytes(ROW_BODY) + _post_bytes(bad) + _post_bytes(ROW_BODY))
-    # An error answer closes the connection (it says so); the client sends the rest again.
-    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", replies) == [b"200", b"400"]
-    assert b"Connection: close" in replies and not replies.endswith(b"<open>")
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", replies)
+    assert statuses == [b"200", b"400", b"200"] and replies.endswith(b"<open>")  # kept alive
     slow = _raw(server, _post_bytes(ROW_BODY), pause=0.002, chunk=7)
     assert slow.startswith(b"HTTP/1.1 200 OK") and b'"receipts"' in slow
 
@@ -358,12 +354,12 @@ def test_http_1_0_and_expect_100_continue_are_answered_as_http_1_1_servers_do(se
 @pytest.mark.parametrize("data, status, reason", [
     (b"POST /v1/models/penguins:predict HTTP/1.1\r\nHost: x\r\n\r\n", 411, "Content-Length"),
     (b"POST /v1/models/penguins:predict HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-     b"0\r\n\r\n", 411, "Content-Length"),
+     b"0\r\n\r\n", 501, "chunked"),
     (b"POST /v1/models/penguins:predict HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
      413, "exceeds"),
     (b"PUT /v1/models/penguins HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 501, "PUT"),
     (b"GET / HTTP/2.0\r\n\r\n", 505, "HTTP version"),
-    (b"NONSENSE\r\n\r\n", 400, "Bad request"),
+    (b"NONSENSE\r\n\r\n", 400, "Bad request line"),
     (b"GET /v1/models/penguins HTTP/1.1\r\nBad Header: 1\r\n\r\n", 400, "Bad header line"),
 ])
 def test_requests_that_cannot_be_framed_are_refused_and_the_connection_closed(
