@@ -10,7 +10,7 @@ from pipeline.lazy import lazy_exports
 
 _WHERE = {
     "InstanceError": ".errors", "ReceiptError": ".errors", "ServingError": ".errors",
-    "Prediction": ".predictor", "Predictor": ".predictor",
+    "Prediction": ".outputs", "Predictor": ".predictor",
     "ReceiptTrust": ".receipt_checks", "VerifiedReceipt": ".receipt_checks",
     "verify_receipt": ".receipt_checks",
     "Receipt": ".receipts", "find_receipt": ".receipts",

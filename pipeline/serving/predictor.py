@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
 from functools import partial
 
 from components.infra_validator import tf_runtime
@@ -17,71 +15,10 @@ from pipeline.signing.models import ModelKeys
 from .batching import MAX_ROWS, Batcher
 from .capture import CaptureWriter
 from .errors import InstanceError, ServingError, SignatureError
-from .receipts import Receipt, ReceiptIssuer
+from .outputs import CapturedRows, Prediction, output_rows
+from .receipts import ReceiptIssuer
 
 SIGNATURE = "serving_default"
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """One instance's model outputs (TF Serving row format) and the receipt that proves them."""
-
-    outputs: dict
-    receipt: Receipt
-
-    @property
-    def class_name(self) -> str | None:
-        return self.outputs.get("classes")
-
-    @property
-    def class_id(self) -> int | None:
-        return self.outputs.get("class_ids")
-
-    @property
-    def probabilities(self) -> list[float] | None:
-        return self.outputs.get("probabilities")
-
-
-def _rows(arrays: dict, count: int) -> list[dict]:
-    """Batched output arrays -> one plain-JSON dict per instance; bytes become str."""
-    rows = [{} for _ in range(count)]
-    for name, array in arrays.items():
-        values = array.tolist()
-        if array.dtype == object:  # string outputs: bytes, also nested in lists
-            binary = name.endswith("_bytes")  # TF Serving's convention: base64, as {"b64": ...}
-            values = [_text(value, binary) for value in values]
-        for row, value in zip(rows, values, strict=True):
-            row[name] = value
-    return rows
-
-
-def _text(value, binary: bool):
-    """Bytes (also nested in lists) as JSON text: UTF-8, or {"b64": ...} for binary outputs."""
-    if isinstance(value, list):
-        return [_text(v, binary) for v in value]
-    if not isinstance(value, bytes):
-        return value
-    if binary:
-        return {"b64": base64.b64encode(value).decode("ascii")}
-    return value.decode("utf-8", errors="replace")
-
-
-class _CapturedRows:
-    """A batch's output arrays, made rows for capture on first use (on the capture thread).
-
-    These rows are not the ones handed to the caller, whose rows are the caller's to change.
-    """
-
-    def __init__(self, arrays: dict, count: int):
-        self.arrays, self.count, self._rows = arrays, count, None
-
-    def record(self, receipt: Receipt, features: dict, index: int) -> dict:
-        """The capture record (one JSON line) of prediction `index` of the batch."""
-        if self._rows is None:
-            self._rows = _rows(self.arrays, self.count)
-        return {"prediction_id": receipt.prediction_id, "issued_at": receipt.issued_at,
-                "features": features, "outputs": self._rows[index],
-                "receipt": receipt.to_dict()}
 
 
 def _one_thread_per_op() -> None:
@@ -199,12 +136,12 @@ class Predictor:
 
     def _answer(self, arrays: dict, features: list[dict]) -> list[Prediction]:
         """Rows, receipts and capture lines for one request's output arrays."""
-        outputs = _rows(arrays, len(features))
+        outputs = output_rows(arrays, len(features))
         issue, sample = self.issuer.issue, self.capture.sample
         receipts = [issue(row, [n for n, v in f.items() if v is None])
                     for row, f in zip(outputs, features, strict=True)]
         # The encoder's feature dicts are ours alone, so they can be captured as they are.
-        rows = _CapturedRows(arrays, len(outputs))
+        rows = CapturedRows(arrays, len(outputs))
         captured = [partial(rows.record, receipt, row_features, index)
                     for index, (row_features, receipt)
                     in enumerate(zip(features, receipts, strict=True)) if sample()]
@@ -224,7 +161,7 @@ class Predictor:
         signature = signature or self._signatures[SIGNATURE]
         serialized, features = self._encode(instances, signature.encoder)
         arrays = self.batcher(signature, serialized)
-        return _rows(arrays, len(serialized)), features, arrays
+        return output_rows(arrays, len(serialized)), features, arrays
 
     @staticmethod
     def _encode(instances: list[dict], encoder) -> tuple[list[bytes], list[dict]]:
