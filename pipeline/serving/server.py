@@ -28,7 +28,7 @@ class PredictionServer:
 
     def __init__(self, sock: socket.socket, served, metrics):
         self.socket, self.server_address = sock, sock.getsockname()
-        self.served, self.api = served, Api(served, metrics)
+        self.api = Api(served, metrics)
         self._selector = selectors.DefaultSelector()
         self._wake, self._waker = socket.socketpair()
         self._stopping = threading.Event()
