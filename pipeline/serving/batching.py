@@ -67,7 +67,7 @@ class Batcher:
         """Output arrays (or the exception) for each part, the parts run in shared calls of up to
         max_rows rows, on this thread: for a caller that gathers requests itself (the server's
         event loop). It does not queue behind other callers."""
-        jobs, results = [_Job(signature, part) for part in parts], []
+        jobs = [_Job(signature, part) for part in parts]
         start = 0
         while start < len(jobs):
             end, rows = start + 1, len(jobs[start].serialized)
@@ -77,9 +77,7 @@ class Batcher:
                 end += 1
             self._execute(jobs[start:end])
             start = end
-        for job in jobs:
-            results.append(job.error if job.error is not None else job.arrays)
-        return results
+        return [job.error if job.error is not None else job.arrays for job in jobs]
 
     def _call(self, signature, serialized: list[bytes]) -> dict:
         arrays = self._run(signature, serialized)
