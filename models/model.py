@@ -19,10 +19,12 @@ def hyperparameters(custom_config: dict | None) -> dict:
     return {**DEFAULT_HYPERPARAMETERS, **((custom_config or {}).get("hyperparameters") or {})}
 
 
-def _dataset(files, data_accessor, transform_output, label_key, batch_size):
+def _dataset(files, data_accessor, transform_output, label_key, batch_size, seed):
+    """Batches in an order fixed by `seed`: one run's inputs give one model, run after run."""
     return data_accessor.tf_dataset_factory(
         files,
-        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key),
+        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key,
+                                       shuffle_seed=seed),
         transform_output.transformed_metadata.schema).repeat()
 
 
@@ -89,11 +91,12 @@ def run_fn(fn_args) -> None:
     hparams = hyperparameters(fn_args.custom_config)
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     label_key = features.transformed_name(spec["label"])
-    batch = int(hparams["batch_size"])
-    train = _dataset(fn_args.train_files, fn_args.data_accessor, transform_output, label_key, batch)
+    batch, seed = int(hparams["batch_size"]), int(hparams.get("seed", 7))
+    tf.keras.utils.set_random_seed(seed)  # weights and every op seeded from here on
+    train = _dataset(fn_args.train_files, fn_args.data_accessor, transform_output, label_key,
+                     batch, seed)
     evaluation = _dataset(fn_args.eval_files, fn_args.data_accessor, transform_output, label_key,
-                          batch)
-    tf.keras.utils.set_random_seed(int(hparams.get("seed", 7)))
+                          batch, seed)
     model = _build_model(spec, transform_output, hparams)
     model.fit(train, steps_per_epoch=fn_args.train_steps, validation_data=evaluation,
               validation_steps=fn_args.eval_steps, verbose=0)
