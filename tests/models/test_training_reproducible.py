@@ -14,19 +14,22 @@ from models import features
 pytestmark = pytest.mark.usefixtures("first_run")
 
 
-def _transform_outputs(metadata_path: str) -> dict:
-    """The session run's Transform outputs, as the Trainer's input dict names them."""
+def _transform_outputs(metadata_path: str, pipeline_name: str) -> dict:
+    """The pipeline's newest Transform outputs, as the Trainer's input dict names them (the
+    session's home holds other datasets' runs too)."""
     from ml_metadata.proto import metadata_store_pb2 as pb
     from tfx.types.artifact_utils import deserialize_artifact
 
     from pipeline.metadata import open_store, sqlite_spec
 
     store = open_store(sqlite_spec(metadata_path))
+    pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
+    in_pipeline = {a.id for a in store.get_artifacts_by_context(pipeline.id)}
     wanted = {"examples": ("Examples", "transformed_examples"),
               "transform_graph": ("TransformGraph", "transform_graph")}
     inputs = {}
     for name, (type_name, output_key) in wanted.items():
-        artifacts = store.get_artifacts_by_type(type_name)
+        artifacts = [a for a in store.get_artifacts_by_type(type_name) if a.id in in_pipeline]
         events = store.get_events_by_artifact_ids([a.id for a in artifacts])
         produced = {e.artifact_id for e in events
                     if e.type == pb.Event.OUTPUT and e.path.steps[0].key == output_key}
@@ -62,7 +65,9 @@ def _train(inputs: dict, out_dir: str, spec: dict, steps: int) -> str:
 
 
 def test_one_configuration_trains_one_model(penguins, penguin_home, tmp_path):
-    inputs = _transform_outputs(penguin_home.metadata_path)
+    from pipeline.local_runner import pipeline_name_for
+
+    inputs = _transform_outputs(penguin_home.metadata_path, pipeline_name_for(penguins))
     spec = features.feature_spec(penguins)
     first, second = (_train(inputs, str(tmp_path / name), spec, steps=5) for name in "ab")
     assert first == second
