@@ -11,7 +11,9 @@ from tfx_bsl.public import tfxio  # noqa: E402
 
 from models import features  # noqa: E402
 
-DEFAULT_HYPERPARAMETERS = {"hidden_units": [16, 8], "learning_rate": 0.01, "batch_size": 32}
+# `seed` fixes the initial weights and the batch order; the run manifest records it with the rest.
+DEFAULT_HYPERPARAMETERS = {"hidden_units": [16, 8], "learning_rate": 0.01, "batch_size": 32,
+                           "seed": 7}
 
 
 def hyperparameters(custom_config: dict | None) -> dict:
@@ -91,7 +93,7 @@ def run_fn(fn_args) -> None:
     hparams = hyperparameters(fn_args.custom_config)
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     label_key = features.transformed_name(spec["label"])
-    batch, seed = int(hparams["batch_size"]), int(hparams.get("seed", 7))
+    batch, seed = int(hparams["batch_size"]), int(hparams["seed"])
     tf.keras.utils.set_random_seed(seed)  # weights and every op seeded from here on
     train = _dataset(fn_args.train_files, fn_args.data_accessor, transform_output, label_key,
                      batch, seed)

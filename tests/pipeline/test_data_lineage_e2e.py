@@ -75,6 +75,7 @@ def test_model_manifest_names_the_dataset_version(first_run, penguin_home):
     manifest = json.load(open(manifest_path))
     assert manifest["dataset_version_id"] == _dataset_version_id(penguin_home)
     assert manifest["hyperparameters"]["hidden_units"] == [16, 8]
+    assert manifest["hyperparameters"]["seed"] == 7  # the seed that fixed weights and batches
     assert manifest["module"]["module"] == "models.model"
     assert model.custom_properties["dataset_version_id"].string_value == \
         manifest["dataset_version_id"]
